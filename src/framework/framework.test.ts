@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { checkReductionOrder, type IoJournal } from './journal.js';
+import { deepEqual, firstDifference } from './refinement.js';
+import { distributedInit, distributedNext } from './distributed.js';
+import { notEnabled, type HostProtocol } from './protocol.js';
+
+const p = { src: 'a', dst: 'b', msg: 1 };
+
+describe('checkReductionOrder', () => {
+  it('accepts receives, then one clock read, then sends', () => {
+    const good: IoJournal<number>[] = [
+      [],
+      [{ kind: 'receive', packet: p }, { kind: 'clock', nowMs: 5 }, { kind: 'send', packet: p }, { kind: 'send', packet: p }],
+      [{ kind: 'receiveNone' }, { kind: 'send', packet: p }],
+      [{ kind: 'clock', nowMs: 1 }],
+    ];
+    for (const j of good) expect(checkReductionOrder(j).ok).toBe(true);
+  });
+
+  it('rejects a receive after a send, two clock reads, and a clock read after a send', () => {
+    const bad: [IoJournal<number>, string][] = [
+      [[{ kind: 'send', packet: p }, { kind: 'receive', packet: p }], 'event 1: a receive after a send'],
+      [[{ kind: 'clock', nowMs: 1 }, { kind: 'clock', nowMs: 2 }], 'event 1: a second clock read in one step'],
+      [[{ kind: 'send', packet: p }, { kind: 'clock', nowMs: 2 }], 'event 1: a clock read after a send'],
+      [[{ kind: 'clock', nowMs: 1 }, { kind: 'receiveNone' }], 'event 1: a receive after the clock read'],
+    ];
+    for (const [j, why] of bad) expect(checkReductionOrder(j)).toEqual({ ok: false, error: why });
+  });
+});
+
+describe('firstDifference', () => {
+  it('names the first differing field, through maps and arrays', () => {
+    expect(firstDifference({ a: 1, b: [1, 2] }, { a: 1, b: [1, 3] })).toBe('b[1]: 2 != 3');
+    expect(firstDifference(new Map([['x', { e: 1 }]]), new Map([['x', { e: 2 }]]))).toBe('["x"].e: 1 != 2');
+    expect(deepEqual({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] })).toBe(true);
+  });
+});
+
+describe('distributedNext', () => {
+  // A toy protocol: a host may send its counter to the other host; receiving adopts a larger one.
+  const toy: HostProtocol<string[], number, number> = {
+    name: 'toy',
+    init: (_c, me) => (me === 'a' ? 1 : 0),
+    actions: {
+      send: (s) => ({ state: s, sent: [{ src: s === 1 ? 'a' : 'b', dst: s === 1 ? 'b' : 'a', msg: s }] }),
+      adopt: (s, input) => (input.packet !== undefined && input.packet.msg > s
+        ? { state: input.packet.msg, sent: [] } : notEnabled('no larger value received')),
+    },
+    equal: (x, y) => x === y,
+    equalMsg: (x, y) => x === y,
+  };
+
+  it('delivers only packets that were sent, and keeps the network as a set', () => {
+    const s0 = distributedInit(toy, ['a', 'b'], ['a', 'b']);
+    const forged = { src: 'a', dst: 'b', msg: 1 };
+    expect(distributedNext(toy, s0, { host: 'b', action: 'adopt', input: { packet: forged } })).toBeUndefined();
+    const s1 = distributedNext(toy, s0, { host: 'a', action: 'send', input: {} });
+    expect(s1?.network).toEqual([forged]);
+    const s2 = s1 && distributedNext(toy, s1, { host: 'a', action: 'send', input: {} });
+    expect(s2?.network.length).toBe(1);
+    const s3 = s2 && distributedNext(toy, s2, { host: 'b', action: 'adopt', input: { packet: forged } });
+    expect(s3?.hosts.get('b')).toBe(1);
+  });
+});

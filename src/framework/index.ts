@@ -1,0 +1,8 @@
+/** The layer contracts every ironfleet system is written against. */
+export * from './types.js';
+export * from './spec.js';
+export * from './protocol.js';
+export * from './distributed.js';
+export * from './journal.js';
+export * from './host.js';
+export * from './refinement.js';
