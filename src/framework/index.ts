@@ -6,3 +6,4 @@ export * from './distributed.js';
 export * from './journal.js';
 export * from './host.js';
 export * from './refinement.js';
+export * from './codec.js';
