@@ -7,3 +7,4 @@ export * from './journal.js';
 export * from './host.js';
 export * from './refinement.js';
 export * from './codec.js';
+export * from './memory-store.js';
