@@ -29,7 +29,7 @@ const pureLayerRules = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'dist-typecheck/**', 'node_modules/**', 'bench-report/**'] },
+  { ignores: ['dist/**', 'dist-typecheck/**', 'node_modules/**', 'bench-report/**', 'test/fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
