@@ -11,6 +11,7 @@ const benchmarks: Readonly<Record<string, () => Promise<{ benchmark: Benchmark }
   lin: () => import('../bench/lin.js'),
   sim: () => import('../bench/sim.js'),
   monitor: () => import('../bench/monitor.js'),
+  net: () => import('../bench/net.js'),
 };
 
 const spec: CommandSpec = {

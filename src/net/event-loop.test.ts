@@ -1,0 +1,240 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HostId, Packet } from '../framework/types.js';
+import type { DiskError, DurableStore, HostEnvironment, ImplHost, StepReport } from '../framework/host.js';
+import type { Result } from '../core/result.js';
+import { ok } from '../core/result.js';
+import { assert } from '../core/assert.js';
+import type { Transport } from './transport.js';
+import { startServerTransport } from './transport.js';
+import type { StepRecord } from './event-loop.js';
+import { HostEventLoop } from './event-loop.js';
+import { FileStore } from './file-store.js';
+import { emptyStats, type TransportStats } from './stats.js';
+import { generateService } from './service-file.js';
+import type { ServerIdentity } from './service-file.js';
+import { freeLoopbackPorts, stringCodec, waitFor } from './testkit.js';
+
+/** A transport that records sends and lets the test deliver packets by hand. */
+class FakeTransport implements Transport<string> {
+  readonly me: HostId = 'host-a';
+  readonly sent: Packet<string>[] = [];
+  closed = false;
+  private receiver: ((p: Packet<string>) => void) | null = null;
+  send(dst: HostId, msg: string): void {
+    this.sent.push({ src: this.me, dst, msg });
+  }
+  setReceiver(receiver: (p: Packet<string>) => void): void {
+    this.receiver = receiver;
+  }
+  deliver(src: HostId, msg: string): void {
+    this.receiver?.({ src, dst: this.me, msg });
+  }
+  stats(): TransportStats {
+    return emptyStats();
+  }
+  queuedTo(): { frames: number; bytes: number } {
+    return { frames: 0, bytes: 0 };
+  }
+  isConnectedTo(): boolean {
+    return false;
+  }
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
+  }
+}
+
+class MemoryStore implements DurableStore {
+  readonly blobs = new Map<string, Uint8Array>();
+  read(name: string): Result<Uint8Array | null, DiskError> {
+    return ok(this.blobs.get(name) ?? null);
+  }
+  write(name: string, data: Uint8Array): Result<void, DiskError> {
+    this.blobs.set(name, data);
+    return ok(undefined);
+  }
+  sync(): Result<void, DiskError> {
+    return ok(undefined);
+  }
+}
+
+/**
+ * A toy host: acknowledges each packet to its sender and counts them on disk; with a period,
+ * it also ticks whenever the period has passed since its last tick.
+ */
+class AckHost implements ImplHost<number, string> {
+  acks = 0;
+  private nextTickMs: number | null = null;
+  constructor(private readonly periodMs: number | null = null) {}
+  step(env: HostEnvironment<string>): StepReport {
+    const packet = env.receive();
+    const now = env.now();
+    if (this.periodMs !== null && this.nextTickMs === null) this.nextTickMs = now + this.periodMs;
+    if (packet !== null) {
+      this.acks++;
+      const saved = env.disk.write('acks', Buffer.from(String(this.acks)));
+      assert(saved.ok && env.disk.sync().ok, 'disk works');
+      env.send(packet.src, `ack ${packet.msg}`);
+      return { action: 'ack' };
+    }
+    if (this.nextTickMs !== null && this.periodMs !== null && now >= this.nextTickMs) {
+      this.nextTickMs = now + this.periodMs;
+      env.emit('tick');
+      return { action: 'tick' };
+    }
+    return { action: null };
+  }
+  abstract(): number {
+    return this.acks;
+  }
+  wakeAfterMs(nowMs: number): number | null {
+    if (this.periodMs === null) return null;
+    return this.nextTickMs === null ? 0 : this.nextTickMs - nowMs;
+  }
+}
+
+const loops: HostEventLoop<unknown, string>[] = [];
+const transports: Transport<string>[] = [];
+afterEach(async () => {
+  await Promise.all(loops.splice(0).map((l) => l.stop()));
+  await Promise.all(transports.splice(0).map((t) => t.close()));
+});
+
+function start<P>(host: ImplHost<P, string>, transport: Transport<string>, extra: {
+  disk?: DurableStore; logs?: string[]; events?: string[]; steps?: StepRecord<string>[]; stepsPerTurnMax?: number;
+} = {}): HostEventLoop<P, string> {
+  const loop = new HostEventLoop<P, string>({
+    host, transport, disk: extra.disk ?? new MemoryStore(),
+    logger: (l) => extra.logs?.push(l),
+    onEvent: (e) => extra.events?.push(e),
+    onStep: (r) => extra.steps?.push(r),
+    ...(extra.stepsPerTurnMax === undefined ? {} : { stepsPerTurnMax: extra.stepsPerTurnMax }),
+  });
+  loops.push(loop as HostEventLoop<unknown, string>);
+  return loop;
+}
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('host event loop', () => {
+  it('steps the host on packet arrival, in one batch per turn, and journals receive, clock, send', async () => {
+    const transport = new FakeTransport();
+    const steps: StepRecord<string>[] = [];
+    const host = new AckHost();
+    start(host, transport, { steps });
+    await nextTurn();
+    const idleSteps = steps.length;
+    for (let i = 0; i < 5; i++) transport.deliver('peer', `m${i}`);
+    await nextTurn();
+    expect(host.acks).toBe(5);
+    expect(transport.sent.map((p) => p.msg)).toEqual(['ack m0', 'ack m1', 'ack m2', 'ack m3', 'ack m4']);
+    const first = steps[idleSteps];
+    expect(first?.report).toEqual({ action: 'ack' });
+    expect(first?.journal.map((e) => e.kind)).toEqual(['receive', 'clock', 'send']);
+    expect(first?.journal[0]).toEqual({ kind: 'receive', packet: { src: 'peer', dst: 'host-a', msg: 'm0' } });
+    expect(first?.journal[2]).toEqual({ kind: 'send', packet: { src: 'host-a', dst: 'peer', msg: 'ack m0' } });
+  });
+
+  it('yields to I/O after stepsPerTurnMax steps and carries on next turn', async () => {
+    const transport = new FakeTransport();
+    const host = new AckHost();
+    start(host, transport, { stepsPerTurnMax: 2 });
+    await nextTurn();
+    for (let i = 0; i < 5; i++) transport.deliver('peer', `m${i}`);
+    await nextTurn();
+    expect(host.acks).toBe(2);
+    await waitFor(() => host.acks === 5, 'the rest of the packets');
+  });
+
+  it('steps the host when its wake-up time comes, with no packet', async () => {
+    const transport = new FakeTransport();
+    const events: string[] = [];
+    const steps: StepRecord<string>[] = [];
+    start(new AckHost(5), transport, { events, steps });
+    await waitFor(() => events.length >= 3, 'three ticks');
+    const tick = steps.find((s) => s.report.action === 'tick');
+    expect(tick?.journal.map((e) => e.kind)).toEqual(['receiveNone', 'clock']);
+  });
+
+  it('stops loudly, without sending, when a step breaks the reduction order', async () => {
+    const transport = new FakeTransport();
+    const logs: string[] = [];
+    const sendsThenReceives: ImplHost<null, string> = {
+      step: (env) => {
+        env.send('peer', 'too early');
+        env.receive();
+        return { action: 'bad' };
+      },
+      abstract: () => null,
+      wakeAfterMs: () => 0,
+    };
+    const loop = start(sendsThenReceives, transport, { logs });
+    const reason = await loop.done;
+    expect(reason).toEqual({ kind: 'reductionOrder', detail: 'step 0 (bad) broke the reduction order: event 1: a receive after a send' });
+    expect(logs).toEqual(['BUG: host host-a stopped: step 0 (bad) broke the reduction order: event 1: a receive after a send']);
+    expect(transport.sent).toEqual([]);
+    expect(transport.closed).toBe(true);
+  });
+
+  it('stops when the host throws (a broken invariant), and on stop() closes the transport', async () => {
+    const transport = new FakeTransport();
+    const thrower: ImplHost<null, string> = {
+      step: () => {
+        assert(false, 'ballot went backwards');
+      },
+      abstract: () => null,
+      wakeAfterMs: () => null,
+    };
+    const loop = start(thrower, transport);
+    transport.deliver('peer', 'x');
+    const reason = await loop.done;
+    expect(reason.kind === 'hostThrew' ? reason.detail : reason.kind).toBe('step 0 threw: ballot went backwards');
+
+    const other = new FakeTransport();
+    const quiet = start(new AckHost(), other);
+    await quiet.stop();
+    expect(await quiet.done).toEqual({ kind: 'stopped' });
+    expect(other.closed).toBe(true);
+  });
+
+  it('runs a host on real sockets and a real disk', async () => {
+    const ports = await freeLoopbackPorts(2);
+    const g = generateService('loop', 'demo', ports.map((port) => ({ host: '127.0.0.1', port })));
+    if (!g.ok) throw new Error(g.error);
+    const { service, identities } = g.value;
+    const serverOf = (i: number): ServerIdentity => {
+      const server = service.servers[i];
+      const identity = identities[i];
+      if (server === undefined || identity === undefined) throw new Error(`no server ${i}`);
+      return { service, server, identity };
+    };
+    const quiet = { reconnectDelayMinMs: 5, reconnectDelayMaxMs: 50 };
+    const a = await startServerTransport<string>({ server: serverOf(0), codec: stringCodec, acceptClients: false, limits: quiet, logger: () => {} });
+    const b = await startServerTransport<string>({ server: serverOf(1), codec: stringCodec, acceptClients: false, limits: quiet, logger: () => {} });
+    if (!a.ok || !b.ok) throw new Error('cannot listen');
+    transports.push(b.value);
+    const got: Packet<string>[] = [];
+    b.value.setReceiver((p) => got.push(p));
+    const dir = join(mkdtempSync(join(tmpdir(), 'ironfleet-loop-')), 'data');
+    const disk = FileStore.open(dir);
+    if (!disk.ok) throw new Error(disk.error.detail);
+    const steps: StepRecord<string>[] = [];
+    const loop = start(new AckHost(), a.value, { disk: disk.value, steps });
+    b.value.send(a.value.me, 'ping');
+    b.value.send(a.value.me, 'ping again');
+    await waitFor(() => got.length === 2, 'both acks');
+    expect(got).toEqual([
+      { src: a.value.me, dst: b.value.me, msg: 'ack ping' },
+      { src: a.value.me, dst: b.value.me, msg: 'ack ping again' },
+    ]);
+    const ackStep = steps.find((s) => s.report.action === 'ack');
+    expect(ackStep?.journal[0]).toEqual({ kind: 'receive', packet: { src: b.value.me, dst: a.value.me, msg: 'ping' } });
+    await loop.stop();
+    const reopened = FileStore.open(dir);
+    const saved = reopened.ok ? reopened.value.read('acks') : null;
+    expect(saved?.ok && saved.value !== null ? Buffer.from(saved.value).toString() : '').toBe('2');
+  });
+});

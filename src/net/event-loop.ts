@@ -1,0 +1,233 @@
+/**
+ * The host event loop: runs an implementation host (`ImplHost`) on real sockets, a real clock and
+ * a real disk, through the same `HostEnvironment` the simulator provides.
+ *
+ * Packets from the transport wait in a bounded queue; `env.receive()` pops one. The loop steps
+ * the host while packets wait (a batch per turn of the Node event loop, up to stepsPerTurnMax,
+ * then it yields to I/O) and when `host.wakeAfterMs` says a timeout is due. Every step's IO is
+ * journaled, and a step whose journal breaks the reduction order (receives, then one clock read,
+ * then sends) is a bug: the loop logs it loudly and stops. A step's sends are held until its
+ * journal has passed that check (and the onStep observer, such as the refinement monitor, has
+ * accepted it), so a rejected step never puts a packet on the wire.
+ */
+import type { HostId, Packet } from '../framework/types.js';
+import type { DurableStore, HostEnvironment, ImplHost, StepReport } from '../framework/host.js';
+import { JournalingEnvironment } from '../framework/host.js';
+import type { IoJournal } from '../framework/journal.js';
+import { checkReductionOrder } from '../framework/journal.js';
+import { BoundedQueue } from '../core/bounded.js';
+import { assert } from '../core/assert.js';
+import type { Transport } from './transport.js';
+import type { Logger } from './log.js';
+import { errorText, stderrLogger } from './log.js';
+import { shortId } from './identity.js';
+
+/** One step as the loop saw it. */
+export interface StepRecord<M> {
+  /** Steps taken before this one. */
+  readonly index: number;
+  readonly report: StepReport;
+  /** The step's IO, in order (it passed the reduction-order check). */
+  readonly journal: IoJournal<M>;
+}
+
+/** Why a loop stopped: asked to, or a bug in the host. */
+export type StopReason =
+  | { readonly kind: 'stopped' }
+  /** A step's IO was not receives, then at most one clock read, then sends. */
+  | { readonly kind: 'reductionOrder'; readonly detail: string }
+  /** The host's step (or the onStep observer) threw: an assertion failed or the code crashed. */
+  | { readonly kind: 'hostThrew'; readonly detail: string; readonly error: unknown };
+
+/** Options of a host event loop. */
+export interface HostEventLoopOptions<P, M> {
+  readonly host: ImplHost<P, M>;
+  /** Where the host's sends go and its packets come from; closed by stop(). */
+  readonly transport: Transport<M>;
+  /** The host's durable storage (a FileStore on a server). */
+  readonly disk: DurableStore;
+  /** Receives the host's `env.emit` events (servers print them). */
+  readonly onEvent?: (event: string) => void;
+  /** Sees every step after it passed the reduction check: for the refinement monitor, tests, tracing. */
+  readonly onStep?: (record: StepRecord<M>) => void;
+  /** Where log lines go (default: stderr). */
+  readonly logger?: Logger;
+  /** The clock in milliseconds (default: a monotonic clock, in whole milliseconds since the epoch). */
+  readonly clock?: () => number;
+  /** Most packets waiting for the host; more are dropped (counted), as a network may. */
+  readonly receiveQueueLengthMax?: number;
+  /** Most host steps in one turn of the Node event loop before yielding to I/O. */
+  readonly stepsPerTurnMax?: number;
+}
+
+/** The default receive queue bound. */
+export const defaultReceiveQueueLengthMax = 4096;
+/** The default number of steps per turn. */
+export const defaultStepsPerTurnMax = 256;
+/** setTimeout's largest delay; later wake-ups are re-armed when it fires. */
+const timerDelayMsMax = 0x7fff_ffff;
+
+/** Milliseconds since the epoch from a monotonic source, so timeouts never see time go back. */
+export function monotonicClockMs(): number {
+  return Math.floor(performance.timeOrigin + performance.now());
+}
+
+/** A running host; see the module comment. */
+export class HostEventLoop<P, M> {
+  /** Settles when the loop stops, with why. */
+  readonly done: Promise<StopReason>;
+  private resolveDone: (reason: StopReason) => void = () => {};
+  private readonly queue: BoundedQueue<Packet<M>>;
+  /** The current step's sends, released once the step is accepted. */
+  private readonly outbox: { dst: HostId; msg: M }[] = [];
+  private readonly env: JournalingEnvironment<M>;
+  private readonly logger: Logger;
+  private readonly clock: () => number;
+  private readonly stepsPerTurnMax: number;
+  private immediate: NodeJS.Immediate | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopping = false;
+  private closing: Promise<void> | null = null;
+  private steps = 0;
+  private receiveDrops = 0;
+  private dropping = false;
+
+  /** Starts driving `options.host`: takes over the transport's receiver and schedules a first step. */
+  constructor(private readonly options: HostEventLoopOptions<P, M>) {
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+    this.logger = options.logger ?? stderrLogger;
+    this.clock = options.clock ?? monotonicClockMs;
+    this.stepsPerTurnMax = options.stepsPerTurnMax ?? defaultStepsPerTurnMax;
+    const queueMax = options.receiveQueueLengthMax ?? defaultReceiveQueueLengthMax;
+    assert(Number.isSafeInteger(this.stepsPerTurnMax) && this.stepsPerTurnMax > 0, 'stepsPerTurnMax must be a positive integer');
+    this.queue = new BoundedQueue(queueMax);
+    const { transport, disk } = options;
+    const onEvent = options.onEvent ?? (() => {});
+    const queue = this.queue;
+    const outbox = this.outbox;
+    const base: HostEnvironment<M> = {
+      me: transport.me,
+      receive: () => queue.shift() ?? null,
+      now: this.clock,
+      send: (dst: HostId, msg: M) => {
+        outbox.push({ dst, msg });
+      },
+      disk,
+      emit: onEvent,
+    };
+    this.env = new JournalingEnvironment(base);
+    transport.setReceiver((packet) => this.onPacket(packet));
+    this.scheduleTurn();
+  }
+
+  /** Host steps taken so far. */
+  get stepCount(): number {
+    return this.steps;
+  }
+
+  /** Packets waiting for the host. */
+  get queuedPackets(): number {
+    return this.queue.length;
+  }
+
+  /** Packets dropped because the receive queue was full. */
+  get droppedPackets(): number {
+    return this.receiveDrops;
+  }
+
+  /** Stops stepping and closes the transport. */
+  stop(): Promise<void> {
+    return this.halt({ kind: 'stopped' });
+  }
+
+  private halt(reason: StopReason): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    this.stopping = true;
+    if (this.immediate !== null) clearImmediate(this.immediate);
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.immediate = null;
+    this.timer = null;
+    this.queue.clear();
+    this.outbox.length = 0;
+    this.options.transport.setReceiver(() => {});
+    this.closing = this.options.transport.close().then(() => this.resolveDone(reason));
+    return this.closing;
+  }
+
+  private onPacket(packet: Packet<M>): void {
+    if (this.stopping) return;
+    if (this.queue.push(packet)) {
+      this.dropping = false;
+    } else {
+      this.receiveDrops++;
+      if (!this.dropping) this.logger(`host ${shortId(this.options.transport.me)}: receive queue full (${this.queue.lengthMax}); dropping packets`);
+      this.dropping = true;
+    }
+    this.scheduleTurn();
+  }
+
+  private scheduleTurn(): void {
+    if (this.immediate !== null || this.stopping) return;
+    this.immediate = setImmediate(this.turn);
+  }
+
+  /** One turn: step while packets wait or a timeout is due, up to stepsPerTurnMax; then wait. */
+  private readonly turn = (): void => {
+    this.immediate = null;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    let stepsThisTurn = 0;
+    while (!this.stopping && stepsThisTurn < this.stepsPerTurnMax && (this.queue.length > 0 || this.wakeDue())) {
+      this.stepOnce();
+      stepsThisTurn++;
+    }
+    if (this.stopping) return;
+    if (stepsThisTurn === this.stepsPerTurnMax) this.scheduleTurn();
+    else this.armTimer();
+  };
+
+  private wakeDue(): boolean {
+    const wakeMs = this.options.host.wakeAfterMs(this.clock());
+    return wakeMs !== null && wakeMs <= 0;
+  }
+
+  private armTimer(): void {
+    const wakeMs = this.options.host.wakeAfterMs(this.clock());
+    if (wakeMs === null) return;
+    this.timer = setTimeout(this.turn, Math.min(timerDelayMsMax, Math.max(0, Math.ceil(wakeMs))));
+  }
+
+  private stepOnce(): void {
+    const index = this.steps++;
+    this.outbox.length = 0;
+    let report: StepReport;
+    try {
+      report = this.options.host.step(this.env);
+    } catch (e) {
+      this.env.take();
+      this.fail({ kind: 'hostThrew', detail: `step ${index} threw: ${errorText(e)}`, error: e });
+      return;
+    }
+    const journal = this.env.take();
+    const order = checkReductionOrder(journal);
+    if (!order.ok) {
+      this.fail({ kind: 'reductionOrder', detail: `step ${index} (${report.action ?? 'idle'}) broke the reduction order: ${order.error}` });
+      return;
+    }
+    try {
+      this.options.onStep?.({ index, report, journal });
+    } catch (e) {
+      this.fail({ kind: 'hostThrew', detail: `the step observer rejected step ${index}: ${errorText(e)}`, error: e });
+      return;
+    }
+    for (const { dst, msg } of this.outbox) this.options.transport.send(dst, msg);
+    this.outbox.length = 0;
+  }
+
+  private fail(reason: Exclude<StopReason, { kind: 'stopped' }>): void {
+    this.logger(`BUG: host ${shortId(this.options.transport.me)} stopped: ${reason.detail}`);
+    void this.halt(reason);
+  }
+}

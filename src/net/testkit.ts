@@ -1,0 +1,62 @@
+/**
+ * Helpers for tests of code built on the transport: a tiny string codec and free loopback ports.
+ * Not used by servers.
+ */
+import net from 'node:net';
+import type { MessageCodec } from '../framework/codec.js';
+import { err, ok } from '../core/result.js';
+
+/** The tag byte that starts every frame of `stringCodec` ('S'). */
+export const stringTag = 0x53;
+
+/** A MessageCodec for strings: the byte 'S' then UTF-8. Anything else is refused. */
+export const stringCodec: MessageCodec<string> = {
+  encode: (msg) => {
+    const text = Buffer.from(msg, 'utf8');
+    const out = Buffer.allocUnsafe(1 + text.length);
+    out[0] = stringTag;
+    text.copy(out, 1);
+    return out;
+  },
+  decode: (bytes) => {
+    if (bytes.length === 0) return err({ kind: 'truncated', offset: 0, path: 'string.tag', message: 'empty frame' });
+    if (bytes[0] !== stringTag) {
+      return err({ kind: 'unknownTag', offset: 0, path: 'string.tag', message: `tag ${String(bytes[0])} is not ${stringTag}` });
+    }
+    try {
+      return ok(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(1)));
+    } catch {
+      return err({ kind: 'invalid', offset: 1, path: 'string.text', message: 'not UTF-8' });
+    }
+  },
+};
+
+/** `count` distinct TCP ports on 127.0.0.1 that were free a moment ago (the OS chose them). */
+export async function freeLoopbackPorts(count: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  const ports: number[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => resolve());
+      });
+      const address = server.address();
+      if (typeof address === 'object' && address !== null) ports.push(address.port);
+    }
+  } finally {
+    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  }
+  return ports;
+}
+
+/** Resolves when `condition()` holds, checking every `intervalMs`; rejects after `timeoutMs` with `what`. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000, intervalMs = 5): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
