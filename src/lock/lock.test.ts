@@ -3,7 +3,7 @@ import type { ImplHost } from '../framework/host.js';
 import { MemoryStore } from '../framework/memory-store.js';
 import { monitor, RefinementViolation } from '../check/monitor.js';
 import { LockHost } from './impl/host.js';
-import { lockProtocol, type LockHostState, grant, receive } from './protocol/host.js';
+import { lockProtocol, type LockHostState, grant, accept, ack } from './protocol/host.js';
 import type { LockMsg } from './protocol/messages.js';
 import { lockSpec, lockedCorrespondence } from './spec.js';
 import { LockTestRing } from './testing.js';
@@ -46,13 +46,14 @@ describe('IronLock protocol', () => {
     expect(g.sent).toEqual([{ src: 'h0', dst: 'h1', msg: { type: 'transfer', epoch: 2 } }]);
     const packet = g.sent[0];
     if (packet === undefined) throw new Error('nothing sent');
-    const a = receive(h1, { packet });
-    if (!('state' in a)) throw new Error('receive not enabled');
+    const a = accept(h1, { packet });
+    if (!('state' in a)) throw new Error('accept not enabled');
     expect(a.state).toMatchObject({ held: true, epoch: 2 });
     expect(a.sent).toEqual([{ src: 'h1', dst: 'h0', msg: { type: 'locked', epoch: 2 } }]);
     // A duplicate of the same transfer is only acknowledged again.
-    const again = receive(a.state, { packet });
-    if (!('state' in again)) throw new Error('receive not enabled');
+    expect(accept(a.state, { packet })).toMatchObject({ enabled: false });
+    const again = ack(a.state, { packet });
+    if (!('state' in again)) throw new Error('ack not enabled');
     expect(again.state).toEqual(a.state);
     expect(again.sent).toEqual(a.sent);
     expect(grant(h1, {})).toEqual({ enabled: false, why: 'not holding the lock' });

@@ -3,6 +3,9 @@ import type { HostId, Packet } from '../framework/types.js';
 import { MemoryStore } from '../framework/memory-store.js';
 import { Prng } from '../core/prng.js';
 import type { LockMsg } from './protocol/messages.js';
+import type { AcceptGuard } from './protocol/host.js';
+import { lockProtocolWith, makeAccept } from './protocol/host.js';
+import { LockHost } from './impl/host.js';
 
 /**
  * A tiny in-memory harness for unit tests of lock hosts: a shared clock, per-host inboxes, a
@@ -59,3 +62,20 @@ export class LockTestRing {
     return this.events.filter((e) => e.event.startsWith('accept ')).map((e) => ({ host: e.host, epoch: Number(e.event.slice(7)) }));
   }
 }
+
+/**
+ * A deliberately broken IronLock host, for showing that the checks catch it: it accepts a
+ * transfer whose epoch equals its own (IronFleet's guard is `epoch > s.epoch`), so a duplicate of
+ * the transfer it already accepted hands it the lock a second time.
+ */
+export class AcceptStaleLockHost extends LockHost {
+  protected override acceptsTransfer(epoch: number): boolean {
+    return !this.isHolding() && epoch >= this.currentEpoch();
+  }
+}
+
+/** The protocol counterpart of AcceptStaleLockHost's guard. */
+export const acceptStaleGuard: AcceptGuard = (s, e) => !s.held && e >= s.epoch;
+
+/** The broken IronLock protocol: accept with acceptStaleGuard. */
+export const acceptStaleProtocol = lockProtocolWith(makeAccept(acceptStaleGuard));

@@ -6,11 +6,13 @@ import { assert } from '../../core/assert.js';
 import type { LockConfig, LockHostState } from '../protocol/host.js';
 import { epochMax } from '../protocol/host.js';
 import type { LockMsg } from '../protocol/messages.js';
+import type { LockDurableState } from './durable.js';
 import { LockStateStore } from './durable.js';
 
 /**
  * The IronLock implementation host: mutable state, durable across crashes, stepped through its
- * HostEnvironment. Each step refines one protocol action (`receive`, `grant`, `retransmit`) or
+ * HostEnvironment. Each step refines one protocol action (grant, retransmit, accept, ack,
+ * acknowledged, ignore) or
  * stutters; `abstract()` maps it to the protocol's `LockHostState`.
  *
  * Scheduling is the implementation's choice, which the protocol leaves open: the holder keeps the
@@ -41,12 +43,12 @@ export class LockHost implements ImplHost<LockHostState, LockMsg> {
   private lastTransferMs = -Infinity;
   private readonly successorId: HostId;
 
-  private constructor(
+  protected constructor(
     private readonly config: LockConfig,
     private readonly me: number,
     private readonly store: LockStateStore,
     private readonly timing: LockTiming,
-    initial: { held: boolean; epoch: number; pendingEpoch: number },
+    initial: LockDurableState,
   ) {
     this.held = initial.held;
     this.epoch = initial.epoch;
@@ -57,9 +59,11 @@ export class LockHost implements ImplHost<LockHostState, LockMsg> {
   /**
    * The host `id` of the ring `config`, in the state its disk holds: the last synced state after a
    * crash, or the initial state (host 0 holds epoch 1) on a fresh disk. Fails when the disk cannot
-   * be read or is corrupt.
+   * be read or is corrupt. `variant` is a subclass to build instead (tests use broken variants).
    */
-  static recover(config: LockConfig, id: HostId, disk: DurableStore, timing: LockTiming = defaultLockTiming): Result<LockHost, DiskError> {
+  static recover(
+    config: LockConfig, id: HostId, disk: DurableStore, timing: LockTiming = defaultLockTiming, variant: typeof LockHost = LockHost,
+  ): Result<LockHost, DiskError> {
     const me = config.hosts.indexOf(id);
     assert(me >= 0, `host ${id} is not in the ring`);
     assert(new Set(config.hosts).size === config.hosts.length, 'ring hosts must be distinct');
@@ -67,7 +71,7 @@ export class LockHost implements ImplHost<LockHostState, LockMsg> {
     const recovered = store.recover();
     if (!recovered.ok) return recovered;
     const initial = recovered.value ?? { held: me === 0, epoch: me === 0 ? 1 : 0, pendingEpoch: 0 };
-    return ok(new LockHost(config, me, store, timing, initial));
+    return ok(new variant(config, me, store, timing, initial));
   }
 
   step(env: HostEnvironment<LockMsg>): StepReport {
@@ -89,12 +93,12 @@ export class LockHost implements ImplHost<LockHostState, LockMsg> {
   private onPacket(env: HostEnvironment<LockMsg>, p: Packet<LockMsg>): StepReport {
     // A packet for another host is dropped: a stutter. One from outside the ring is received and ignored.
     if (p.dst !== this.config.hosts[this.me]) return { action: null };
-    if (!this.config.hosts.includes(p.src)) return { action: 'receive' };
+    if (!this.config.hosts.includes(p.src)) return { action: 'ignore' };
     switch (p.msg.type) {
       case 'transfer': {
         const e = p.msg.epoch;
-        if (!this.held && e > this.epoch) {
-          // Accept: durable before Locked goes out, so a crash cannot make this host forget it.
+        if (this.acceptsTransfer(e)) {
+          // Durable before Locked goes out, so a crash cannot make this host forget it.
           const saved = this.store.save({ held: true, epoch: e, pendingEpoch: 0 });
           if (!saved.ok) {
             env.emit(`disk-error ${saved.error.kind}: ${saved.error.detail}; transfer ${e} dropped`);
@@ -107,22 +111,41 @@ export class LockHost implements ImplHost<LockHostState, LockMsg> {
           this.acquiredAtMs = nowMs;
           env.send(p.src, { type: 'locked', epoch: e });
           env.emit(`accept ${e}`);
-        } else if (e <= this.epoch) {
-          env.send(p.src, { type: 'locked', epoch: e });
+          return { action: 'accept' };
         }
-        return { action: 'receive' };
+        if (e <= this.epoch) {
+          env.send(p.src, { type: 'locked', epoch: e });
+          return { action: 'ack' };
+        }
+        return { action: 'ignore' };
       }
       case 'locked':
         if (this.pendingEpoch !== 0 && p.msg.epoch === this.pendingEpoch && p.src === this.successorId) {
           // Forgetting the acknowledged transfer need not be durable: at worst it is resent once.
           this.pendingEpoch = 0;
+          return { action: 'acknowledged' };
         }
-        return { action: 'receive' };
+        return { action: 'ignore' };
       default: {
         const never: never = p.msg;
         throw new TypeError(`unknown lock message ${JSON.stringify(never)}`);
       }
     }
+  }
+
+  /** Whether this host holds the lock. */
+  protected isHolding(): boolean {
+    return this.held;
+  }
+
+  /** The latest epoch this host accepted. */
+  protected currentEpoch(): number {
+    return this.epoch;
+  }
+
+  /** The guard of the protocol's `accept`: not holding, and the epoch is newer than this host's. */
+  protected acceptsTransfer(epoch: number): boolean {
+    return !this.held && epoch > this.epoch;
   }
 
   private grant(env: HostEnvironment<LockMsg>, nowMs: number): StepReport {

@@ -1,6 +1,6 @@
 import type { HostId, Packet } from '../../framework/types.js';
-import type { HostAction, HostProtocol, HostStep } from '../../framework/protocol.js';
-import { notEnabled } from '../../framework/protocol.js';
+import type { HostAction, HostInput, HostProtocol, HostStep } from '../../framework/protocol.js';
+import { isEnabled, notEnabled } from '../../framework/protocol.js';
 import type { LockMsg } from './messages.js';
 import { equalLockMsg } from './messages.js';
 
@@ -77,40 +77,66 @@ export const retransmit: HostAction<LockHostState, LockMsg> = (s) => {
   return step(s, [{ src: selfId(s), dst: s.pending.dst, msg: { type: 'transfer', epoch: s.pending.epoch } }]);
 };
 
-/**
- * Receive one packet (IronFleet's NodeAccept, extended with acknowledgements):
- * - Transfer(e) from a ring host with e above this host's epoch, while not holding: accept — hold
- *   the lock at epoch e and announce Locked(e) to the sender, which also acknowledges the transfer.
- * - Transfer(e) with e at most this host's epoch: this host accepted it earlier (only the e-th
- *   holder is ever sent Transfer(e)), so repeat the acknowledgement Locked(e).
- * - Locked(e) from the host of the pending transfer at epoch e: the transfer is acknowledged.
- * - Anything else (unknown sender, stale Locked): received and ignored.
- */
-export const receive: HostAction<LockHostState, LockMsg> = (s, input) => {
+/** Whether a host in state `s` takes the lock on Transfer(e): the guard of `accept`. */
+export type AcceptGuard = (s: LockHostState, e: number) => boolean;
+
+/** IronFleet's guard: not holding the lock, and the transfer's epoch is above this host's. */
+export const acceptsNewerEpoch: AcceptGuard = (s, e) => !s.held && e > s.epoch;
+
+/** The transfer in `input`, if it is one from a ring host addressed to `s`'s host. */
+function transferIn(s: LockHostState, input: HostInput<LockMsg>): { src: HostId; epoch: number } | null {
   const p = input.packet;
-  if (p === undefined) return notEnabled('no packet received');
-  if (p.dst !== selfId(s)) return notEnabled('packet addressed to another host');
-  if (!s.config.hosts.includes(p.src)) return step(s);
-  const me = selfId(s);
-  switch (p.msg.type) {
-    case 'transfer': {
-      const e = p.msg.epoch;
-      if (!s.held && e > s.epoch) {
-        return step({ ...s, held: true, epoch: e, pending: null }, [{ src: me, dst: p.src, msg: { type: 'locked', epoch: e } }]);
-      }
-      if (e <= s.epoch) return step(s, [{ src: me, dst: p.src, msg: { type: 'locked', epoch: e } }]);
-      return step(s);
-    }
-    case 'locked':
-      if (s.pending !== null && p.msg.epoch === s.pending.epoch && p.src === s.pending.dst) {
-        return step({ ...s, pending: null });
-      }
-      return step(s);
-    default: {
-      const never: never = p.msg;
-      return notEnabled(`unknown message ${JSON.stringify(never)}`);
-    }
+  if (p === undefined || p.dst !== selfId(s) || !s.config.hosts.includes(p.src) || p.msg.type !== 'transfer') return null;
+  return { src: p.src, epoch: p.msg.epoch };
+}
+
+/**
+ * Accept (IronFleet's NodeAccept), built on an accept guard so that tests can build a broken
+ * variant: on Transfer(e) that the guard admits, hold the lock at epoch e and announce Locked(e)
+ * to the sender, which also acknowledges the transfer.
+ */
+export function makeAccept(guard: AcceptGuard): HostAction<LockHostState, LockMsg> {
+  return (s, input) => {
+    const t = transferIn(s, input);
+    if (t === null) return notEnabled('no transfer from a ring host received');
+    if (!guard(s, t.epoch)) return notEnabled(`transfer ${t.epoch} not acceptable at epoch ${s.epoch}${s.held ? ' while holding' : ''}`);
+    return step({ ...s, held: true, epoch: t.epoch, pending: null }, [{ src: selfId(s), dst: t.src, msg: { type: 'locked', epoch: t.epoch } }]);
+  };
+}
+
+/** Accept with IronFleet's guard. */
+export const accept = makeAccept(acceptsNewerEpoch);
+
+/**
+ * Ack: Transfer(e) with e at most this host's epoch was accepted by this host earlier (only the
+ * e-th holder is ever sent Transfer(e)), so its acknowledgement Locked(e) is sent again — the
+ * first may have been lost, and the granter keeps retransmitting until it hears one.
+ */
+export const ack: HostAction<LockHostState, LockMsg> = (s, input) => {
+  const t = transferIn(s, input);
+  if (t === null) return notEnabled('no transfer from a ring host received');
+  if (t.epoch > s.epoch) return notEnabled(`transfer ${t.epoch} is newer than epoch ${s.epoch}`);
+  return step(s, [{ src: selfId(s), dst: t.src, msg: { type: 'locked', epoch: t.epoch } }]);
+};
+
+/** Acknowledged: Locked(e) from the host of the pending transfer at epoch e ends its retransmission. */
+export const acknowledged: HostAction<LockHostState, LockMsg> = (s, input) => {
+  const p = input.packet;
+  if (p === undefined || p.dst !== selfId(s) || p.msg.type !== 'locked') return notEnabled('no Locked received');
+  if (s.pending === null || p.msg.epoch !== s.pending.epoch || p.src !== s.pending.dst) {
+    return notEnabled('Locked does not match the pending transfer');
   }
+  return step({ ...s, pending: null });
+};
+
+/** Ignore: a packet for this host that no other action takes (unknown sender, stale Locked). */
+export const ignore: HostAction<LockHostState, LockMsg> = (s, input) => {
+  const p = input.packet;
+  if (p === undefined || p.dst !== selfId(s)) return notEnabled('no packet for this host received');
+  for (const other of [accept, ack, acknowledged]) {
+    if (isEnabled(other(s, input))) return notEnabled('another action takes this packet');
+  }
+  return step(s);
 };
 
 /** Structural equality of lock host states. */
@@ -121,11 +147,16 @@ export function equalLockHost(a: LockHostState, b: LockHostState): boolean {
     a.config.hosts.length === b.config.hosts.length && a.config.hosts.every((h, i) => b.config.hosts[i] === h);
 }
 
-/** The IronLock host protocol. */
-export const lockProtocol: HostProtocol<LockConfig, LockHostState, LockMsg> = {
-  name: 'IronLock',
-  init: lockInit,
-  actions: { grant, retransmit, receive },
-  equal: equalLockHost,
-  equalMsg: equalLockMsg,
-};
+/** The IronLock host protocol with a given accept action (the correct one by default). */
+export function lockProtocolWith(acceptAction: HostAction<LockHostState, LockMsg>): HostProtocol<LockConfig, LockHostState, LockMsg> {
+  return {
+    name: 'IronLock',
+    init: lockInit,
+    actions: { grant, retransmit, accept: acceptAction, ack, acknowledged, ignore },
+    equal: equalLockHost,
+    equalMsg: equalLockMsg,
+  };
+}
+
+/** The IronLock host protocol: grant, retransmit, and the four ways to take a received packet. */
+export const lockProtocol = lockProtocolWith(accept);
