@@ -1,0 +1,146 @@
+import type { DiskError, DurableStore } from '../framework/host.js';
+import type { Result } from '../core/result.js';
+import { err, ok } from '../core/result.js';
+import type { Prng } from '../core/prng.js';
+import type { DiskFaults } from './faults.js';
+
+/**
+ * A simulated disk with the semantics `DurableStore` promises and no more: a write is durable
+ * only once a later `sync` returns ok. A crash keeps what was synced; of what was not, it may
+ * keep nothing, any one of the unsynced versions, or a torn version (a prefix of the new bytes
+ * over the old). While faults are on, any operation may fail with a `DiskError`.
+ */
+
+/** The successful outcome of a write or sync, shared: results are immutable, and this path is hot. */
+const done: Result<void, DiskError> = ok(undefined);
+
+/** What a crash did to one blob's unsynced writes. */
+export interface CrashOutcome {
+  readonly name: string;
+  /** 'lost': only the synced version survived; 'kept': version `version` of `unsynced` survived whole; 'torn': it survived torn. */
+  readonly outcome: 'lost' | 'kept' | 'torn';
+  /** Which unsynced write survived, from 1 (0 when lost). */
+  readonly version: number;
+  /** How many unsynced writes the blob had. */
+  readonly unsynced: number;
+  /** For a torn write: how many leading bytes of the new version reached the disk. */
+  readonly tornAtByte?: number;
+}
+
+/** Which operation a simulated disk error hit. */
+export type DiskOp = 'read' | 'write' | 'sync';
+
+/** Counts of what a disk did, for reports. */
+export interface DiskCounts {
+  reads: number;
+  writes: number;
+  syncs: number;
+  errors: number;
+}
+
+/** One host's disk. Survives the host's crashes; the simulator calls `crash` when the host dies. */
+export class SimDisk implements DurableStore {
+  /** Synced blobs: what any crash keeps. */
+  private readonly synced = new Map<string, Uint8Array>();
+  /** Unsynced writes per blob, oldest first. */
+  private readonly unsynced = new Map<string, Uint8Array[]>();
+  /** Whether operations may fail now (the simulator turns this off when the fault window ends). */
+  faultsOn = false;
+  /** Called when an operation fails by injection, so the simulator can trace it. */
+  onError: ((op: DiskOp, name: string) => void) | null = null;
+  readonly counts: DiskCounts = { reads: 0, writes: 0, syncs: 0, errors: 0 };
+
+  /** A disk whose faults follow `faults`, drawn from `prng`. */
+  constructor(private readonly faults: DiskFaults, private readonly prng: Prng) {}
+
+  read(name: string): Result<Uint8Array | null, DiskError> {
+    this.counts.reads++;
+    if (this.fails()) return this.error('read', name);
+    const pending = this.unsynced.get(name);
+    const data = pending?.[pending.length - 1] ?? this.synced.get(name);
+    // A copy, so a host that changes what it read cannot change the disk.
+    return ok(data === undefined ? null : data.slice());
+  }
+
+  write(name: string, data: Uint8Array): Result<void, DiskError> {
+    this.counts.writes++;
+    if (this.fails()) return this.error('write', name);
+    const pending = this.unsynced.get(name);
+    const copy = data.slice();
+    if (pending === undefined) this.unsynced.set(name, [copy]);
+    else pending.push(copy);
+    return done;
+  }
+
+  sync(): Result<void, DiskError> {
+    this.counts.syncs++;
+    // A failed sync makes nothing durable; the writes stay unsynced and a crash may lose them.
+    if (this.fails()) return this.error('sync', '');
+    for (const [name, pending] of this.unsynced) {
+      const last = pending[pending.length - 1];
+      if (last !== undefined) this.synced.set(name, last);
+    }
+    this.unsynced.clear();
+    return done;
+  }
+
+  /** Whether any write is waiting for a sync. */
+  hasUnsynced(): boolean {
+    return this.unsynced.size > 0;
+  }
+
+  /** The synced bytes of `name` (for tests and reports), or null. */
+  syncedBlob(name: string): Uint8Array | null {
+    return this.synced.get(name) ?? null;
+  }
+
+  /**
+   * The host crashed: decides, blob by blob, what became of the unsynced writes, and makes that
+   * the disk's content. Returns what happened to each blob that had unsynced writes.
+   */
+  crash(): CrashOutcome[] {
+    const outcomes: CrashOutcome[] = [];
+    const names = [...this.unsynced.keys()].sort();
+    for (const name of names) {
+      const pending = this.unsynced.get(name) ?? [];
+      const old = this.synced.get(name);
+      if (pending.length === 0) continue;
+      if (this.prng.chance(this.faults.unsyncedLossRate)) {
+        outcomes.push({ name, outcome: 'lost', version: 0, unsynced: pending.length });
+        continue;
+      }
+      // Any one unsynced version may be the one the disk kept: later writes may not have reached it.
+      const index = this.prng.nextInt(pending.length);
+      const chosen = pending[index] ?? new Uint8Array(0);
+      const previous = index === 0 ? old : pending[index - 1];
+      if (chosen.length >= 2 && this.prng.chance(this.faults.tornWriteRate)) {
+        const cut = this.prng.nextRange(1, chosen.length - 1);
+        this.synced.set(name, tear(previous ?? new Uint8Array(0), chosen, cut));
+        outcomes.push({ name, outcome: 'torn', version: index + 1, unsynced: pending.length, tornAtByte: cut });
+      } else {
+        this.synced.set(name, chosen);
+        outcomes.push({ name, outcome: 'kept', version: index + 1, unsynced: pending.length });
+      }
+    }
+    this.unsynced.clear();
+    return outcomes;
+  }
+
+  private fails(): boolean {
+    return this.faultsOn && this.prng.chance(this.faults.errorRate);
+  }
+
+  private error(op: DiskOp, name: string): Result<never, DiskError> {
+    this.counts.errors++;
+    this.onError?.(op, name);
+    return err({ kind: 'io', detail: `simulated disk error on ${op}${name === '' ? '' : ` of '${name}'`}` });
+  }
+}
+
+/** A torn write: the first `cut` bytes of `next` over `previous`, which keeps its tail if longer. */
+export function tear(previous: Uint8Array, next: Uint8Array, cut: number): Uint8Array {
+  const out = new Uint8Array(Math.max(cut, previous.length));
+  out.set(previous.subarray(0, out.length));
+  out.set(next.subarray(0, cut));
+  return out;
+}

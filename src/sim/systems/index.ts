@@ -1,0 +1,69 @@
+import type { SimSystemEntry, SystemOptionSpec } from './entry.js';
+import { anySystem, numberOption } from './entry.js';
+import { ringSystem } from '../testing/ring.js';
+import type { RingVariant } from '../testing/ring.js';
+import { counterSystem } from '../testing/counter.js';
+import type { CounterVariant } from '../testing/counter.js';
+
+/**
+ * The systems `ironfleet sim` can run, by name. The toy systems of src/sim/testing come with
+ * deliberately buggy variants, so anyone can watch the simulator find a bug and replay it.
+ */
+
+export type { AnySimSystem, SimSystemEntry, SystemOptionSpec, SystemOptionValues } from './entry.js';
+
+const ringOptions: Readonly<Record<string, SystemOptionSpec>> = {
+  hosts: { type: 'number', value: 'N', help: 'hosts in the ring (default 3)', min: 2, max: 64, integer: true },
+  'hold-ms': { type: 'number', value: 'MS', help: 'how long a host holds the token (default 2)', min: 0, max: 10_000 },
+  'retransmit-ms': { type: 'number', value: 'MS', help: 'transfer retransmission interval (default 20)', min: 1, max: 10_000 },
+};
+
+function ringEntry(variant: RingVariant, summary: string): SimSystemEntry {
+  return {
+    summary,
+    ...(variant !== 'correct' ? { deliberatelyBuggy: true } : {}),
+    options: ringOptions,
+    build: (values) => {
+      const hosts = numberOption(values, 'hosts');
+      const holdMs = numberOption(values, 'hold-ms');
+      const retransmitMs = numberOption(values, 'retransmit-ms');
+      return anySystem(ringSystem({
+        variant,
+        ...(hosts !== undefined ? { hosts } : {}),
+        ...(holdMs !== undefined ? { holdMs } : {}),
+        ...(retransmitMs !== undefined ? { retransmitMs } : {}),
+      }));
+    },
+  };
+}
+
+const counterOptions: Readonly<Record<string, SystemOptionSpec>> = {
+  clients: { type: 'number', value: 'N', help: 'clients issuing increments (default 3)', min: 1, max: 64, integer: true },
+  'retransmit-ms': { type: 'number', value: 'MS', help: 'client retransmission interval (default 20)', min: 1, max: 10_000 },
+};
+
+function counterEntry(variant: CounterVariant, summary: string): SimSystemEntry {
+  return {
+    summary,
+    ...(variant !== 'correct' ? { deliberatelyBuggy: true } : {}),
+    options: counterOptions,
+    build: (values) => {
+      const clients = numberOption(values, 'clients');
+      const retransmitMs = numberOption(values, 'retransmit-ms');
+      return anySystem(counterSystem({
+        variant,
+        ...(clients !== undefined ? { clients } : {}),
+        ...(retransmitMs !== undefined ? { retransmitMs } : {}),
+      }));
+    },
+  };
+}
+
+/** Every system the simulator can run, by name. */
+export const simSystems: Readonly<Record<string, SimSystemEntry>> = {
+  ring: ringEntry('correct', 'toy token ring with a persisted epoch (tests the simulator)'),
+  'ring-unsafe': ringEntry('unsafe', 'toy ring, deliberately buggy: accepts a repeated transfer (safety)'),
+  'ring-stuck': ringEntry('stuck', 'toy ring, deliberately buggy: never retransmits (liveness)'),
+  counter: counterEntry('correct', 'toy counter server with clients and a history check'),
+  'counter-dupinc': counterEntry('dupinc', 'toy counter, deliberately buggy: applies retransmitted requests again'),
+};
