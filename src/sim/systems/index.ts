@@ -4,6 +4,7 @@ import { ringSystem } from '../testing/ring.js';
 import type { RingVariant } from '../testing/ring.js';
 import { counterSystem } from '../testing/counter.js';
 import type { CounterVariant } from '../testing/counter.js';
+import { lockSystem, type LockSimVariant } from '../../lock/sim.js';
 
 /**
  * The systems `ironfleet sim` can run, by name. The toy systems of src/sim/testing come with
@@ -59,8 +60,32 @@ function counterEntry(variant: CounterVariant, summary: string): SimSystemEntry 
   };
 }
 
+const lockOptions: Readonly<Record<string, SystemOptionSpec>> = {
+  hosts: { type: 'number', value: 'N', help: 'hosts in the ring (default 3)', min: 2, max: 64, integer: true },
+  'hold-ms': { type: 'number', value: 'MS', help: 'how long a host holds the lock (default 2)', min: 0, max: 10_000 },
+  'retransmit-ms': { type: 'number', value: 'MS', help: 'grant retransmission interval (default 20)', min: 1, max: 10_000 },
+};
+
+function lockEntry(variant: LockSimVariant, summary: string): SimSystemEntry {
+  return {
+    summary,
+    ...(variant !== 'correct' ? { deliberatelyBuggy: true } : {}),
+    options: lockOptions,
+    build: (values) => {
+      const hosts = numberOption(values, 'hosts');
+      return anySystem(lockSystem({
+        variant,
+        ...(hosts !== undefined ? { hosts } : {}),
+        timing: { holdMs: numberOption(values, 'hold-ms') ?? 2, retransmitIntervalMs: numberOption(values, 'retransmit-ms') ?? 20 },
+      }));
+    },
+  };
+}
+
 /** Every system the simulator can run, by name. */
 export const simSystems: Readonly<Record<string, SimSystemEntry>> = {
+  lock: lockEntry('correct', 'IronLock: the real hosts under the refinement monitor, with durable state'),
+  'lock-accept-stale': lockEntry('accept-stale', 'IronLock, deliberately broken: accepts a transfer whose epoch is not above its own'),
   ring: ringEntry('correct', 'toy token ring with a persisted epoch (tests the simulator)'),
   'ring-unsafe': ringEntry('unsafe', 'toy ring, deliberately buggy: accepts a repeated transfer (safety)'),
   'ring-stuck': ringEntry('stuck', 'toy ring, deliberately buggy: never retransmits (liveness)'),
