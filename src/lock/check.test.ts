@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { check } from '../check/check.js';
 import { lockModel } from '../check/models/lock.js';
-import { lockProtocol } from './protocol/host.js';
+import { lockProtocol, type LockHostState } from './protocol/host.js';
 import { notEnabled } from '../framework/protocol.js';
 
 // IronLock's protocol, model-checked on small bounds: invariants, refinement to the history spec
@@ -47,7 +47,7 @@ describe('IronLock model', () => {
       ...lockProtocol,
       actions: {
         ...lockProtocol.actions,
-        grant: (s: Parameters<typeof lockProtocol.actions.grant>[0]) => {
+        grant: (s: LockHostState) => {
           if (!s.held) return notEnabled('not holding the lock');
           const next = s.config.hosts[(s.me + 1) % s.config.hosts.length] ?? '';
           const epoch = s.epoch + 2;

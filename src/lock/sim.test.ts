@@ -4,7 +4,9 @@ import { runCampaign, seedRange } from '../sim/campaign.js';
 import { anySystem } from '../sim/systems/entry.js';
 import { monitor } from '../check/monitor.js';
 import { lockSystem } from './sim.js';
-import { lockProtocol } from './protocol/host.js';
+import { lockProtocol, type LockConfig, type LockHostState } from './protocol/host.js';
+import type { LockMsg } from './protocol/messages.js';
+import type { SimSystem } from '../sim/system.js';
 
 // The real IronLock hosts in the deterministic simulator, with every fault on: loss, duplication,
 // reordering, partitions, crashes with restarts from disk, disk errors, clock skew.
@@ -39,7 +41,9 @@ describe('IronLock in the simulator', () => {
   });
 
   it('catches the same bug through the refinement monitor, against the correct protocol', () => {
-    const broken = { ...lockSystem({ variant: 'accept-stale' }), createSafetyCheck: undefined, wrap: (h: Parameters<typeof monitor>[0]) => monitor(h, lockProtocol) };
+    // No safety check: only the monitor, checking against the correct protocol, can catch it.
+    const { createSafetyCheck: _safety, ...rest } = lockSystem({ variant: 'accept-stale' });
+    const broken: SimSystem<LockHostState, LockMsg, LockConfig> = { ...rest, wrap: (h) => monitor(h, lockProtocol) };
     const summary = runCampaign(anySystem(broken), seedRange(1, 20), {});
     expect(summary.failures).toBeGreaterThan(0);
     const report = simulate(broken, { seed: summary.failedSeeds[0] ?? 0 });
