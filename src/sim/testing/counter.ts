@@ -7,7 +7,8 @@ import { everyRequestCompletesWithin } from '../liveness.js';
 import { SlotStore, getU32, putU32 } from './slots.js';
 import { CounterCodec } from './counter-codec.js';
 import type { CounterMsg } from './counter-codec.js';
-import { checkCounterHistory } from './counter-history.js';
+import { linearizabilityCheck } from '../linearizability.js';
+import { counterModel } from '../../lin/models/counter.js';
 import type { CounterOp, CounterResult } from './counter-history.js';
 
 /**
@@ -206,7 +207,7 @@ export function counterSystem(options: CounterOptions = {}): SimSystem<CounterSt
     workload: {
       clientIds,
       createClient: (_id, history, prng) => new CounterClient(config.server, history, prng, retransmitMs),
-      checkHistory: checkCounterHistory,
+      checkHistory: linearizabilityCheck(counterModel),
     },
     liveness: everyRequestCompletesWithin(200 + 2 * retransmitMs),
     showMsg: (m) => (m.type === 'inc' ? `inc(req ${m.req})` : `value(req ${m.req}, ${m.value})`),
