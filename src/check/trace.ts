@@ -1,0 +1,164 @@
+import { assert } from '../core/assert.js';
+import { newFingerprint, fingerprintWords } from './fingerprint.js';
+import type { Fingerprint } from './fingerprint.js';
+import type { Model, StepNote } from './model.js';
+import { changedFields, fieldLines, showValue, toJsonValue } from './show.js';
+
+/**
+ * Traces, rebuilt after the search by replaying the model: the search keeps only each state's
+ * parent and successor ordinal, so a trace is a list of ordinals, and replaying `initial` and
+ * `successors` turns it back into states, actions and inputs. Under symmetry the stored states are
+ * canonical forms; the replay follows concrete states whose canonical forms match, so the trace
+ * shown is a real behaviour of the model.
+ */
+
+/** One state of a trace and the step that reached it. */
+export interface TraceStep<S> {
+  readonly state: S;
+  /** The action taken to reach this state; null for the initial state. */
+  readonly action: string | null;
+  readonly note?: StepNote;
+}
+
+/**
+ * Replays `ordinals` (an initial state's ordinal, then one successor ordinal per step) on
+ * `model`, canonicalising with its symmetry when `symmetry` is set.
+ */
+export function replay<S>(model: Model<S>, symmetry: boolean, ordinals: readonly number[]): TraceStep<S>[] {
+  assert(ordinals.length > 0, 'a trace starts with an initial state');
+  const copy = copier(model);
+  const canonical = symmetry ? model.symmetry : undefined;
+  assert(!symmetry || canonical !== undefined, 'replay with symmetry on a model without one');
+  const first = nth(ordinals[0] ?? 0, (emit) => model.initial((s) => emit(0, s)), copy);
+  assert(first !== null, 'replay: initial state ordinal out of range');
+  const steps: TraceStep<S>[] = [{ state: first.state, action: null }];
+  let concrete = first.state;
+  for (let i = 1; i < ordinals.length; i++) {
+    const ordinal = ordinals[i] ?? 0;
+    let next: { state: S; action: number; note: StepNote | undefined } | null;
+    if (canonical === undefined) {
+      const from = concrete;
+      next = nth(ordinal, (emit) => model.successors(from, emit), copy);
+    } else {
+      // The stored path runs through canonical forms: find the concrete successor matching it.
+      const stored = copy(canonical(concrete));
+      const target = nth(ordinal, (emit) => model.successors(stored, emit), copy);
+      assert(target !== null, 'replay: successor ordinal out of range');
+      const want = newFingerprint();
+      fingerprintOf(model, canonical(target.state), want);
+      const got = newFingerprint();
+      const from = concrete;
+      next = find((emit) => model.successors(from, emit), copy, (t) => {
+        fingerprintOf(model, canonical(t), got);
+        return got.hi === want.hi && got.lo === want.lo;
+      });
+      assert(next !== null, `replay: model ${model.name}'s symmetry does not commute with its successors`);
+    }
+    assert(next !== null, 'replay: successor ordinal out of range');
+    const action = model.actions[next.action] ?? `action ${next.action}`;
+    steps.push(next.note === undefined ? { state: next.state, action } : { state: next.state, action, note: next.note });
+    concrete = next.state;
+  }
+  return steps;
+}
+
+function copier<S>(model: Model<S>): (s: S) => S {
+  const encoding = model.encoding;
+  if (encoding.kind === 'packed') return (s) => encoding.fromWords(Uint32Array.from(encoding.toWords(s)));
+  return (s) => s;
+}
+
+function fingerprintOf<S>(model: Model<S>, s: S, out: Fingerprint): void {
+  const encoding = model.encoding;
+  if (encoding.kind === 'packed') fingerprintWords(encoding.toWords(s), encoding.words, out);
+  else encoding.fingerprint(s, out);
+}
+
+type Emitter<S> = (emit: (action: number, t: S, note?: StepNote) => void) => void;
+
+function nth<S>(k: number, run: Emitter<S>, copy: (s: S) => S): { state: S; action: number; note: StepNote | undefined } | null {
+  let i = 0;
+  let found: { state: S; action: number; note: StepNote | undefined } | null = null;
+  run((action, t, note) => {
+    if (i++ === k) found = { state: copy(t), action, note };
+  });
+  return found;
+}
+
+function find<S>(run: Emitter<S>, copy: (s: S) => S, match: (t: S) => boolean): { state: S; action: number; note: StepNote | undefined } | null {
+  let found: { state: S; action: number; note: StepNote | undefined } | null = null;
+  run((action, t, note) => {
+    if (found === null && match(t)) found = { state: copy(t), action, note };
+  });
+  return found;
+}
+
+/** A trace as shown to people and written as JSON: per step, what happened and what changed. */
+export interface TraceView {
+  readonly steps: readonly TraceStepView[];
+  /**
+   * For liveness counterexamples: the behaviour continues forever from the last step by looping
+   * back to step `start` (or, when `stutter` is set, by staying in the last state).
+   */
+  readonly loop: { readonly start: number; readonly stutter: boolean } | null;
+}
+
+/** One step of a TraceView. */
+export interface TraceStepView {
+  readonly step: number;
+  /** The action taken; null for the initial state. */
+  readonly action: string | null;
+  readonly host?: string;
+  /** The packet received, rendered `src -> dst message`. */
+  readonly packet?: string;
+  /** Other inputs, rendered `key=value`. */
+  readonly input?: string;
+  /** Fields that changed, `path: old -> new`; for the initial state, every field. */
+  readonly changes: readonly string[];
+  /** The whole state, as a JSON-safe value. */
+  readonly state: unknown;
+}
+
+/** Turns replayed steps into a TraceView, diffing consecutive states' views. */
+export function viewTrace<S>(model: Model<S>, steps: readonly TraceStep<S>[], loop: TraceView['loop']): TraceView {
+  const views = steps.map((s) => model.view(s.state));
+  return {
+    steps: steps.map((s, i) => {
+      const view = views[i];
+      const changes = i === 0 ? fieldLines(view) : changedFields(views[i - 1], view);
+      const out: { -readonly [K in keyof TraceStepView]: TraceStepView[K] } = {
+        step: i, action: s.action, changes, state: toJsonValue(view),
+      };
+      if (s.note?.host !== undefined) out.host = s.note.host;
+      if (s.note?.packet !== undefined) out.packet = `${s.note.packet.src} -> ${s.note.packet.dst} ${showValue(s.note.packet.msg)}`;
+      if (s.note?.input !== undefined) {
+        const parts = Object.entries(s.note.input).map(([k, v]) => `${k}=${showValue(v)}`);
+        if (parts.length > 0) out.input = parts.join(' ');
+      }
+      return out;
+    }),
+    loop,
+  };
+}
+
+/** The lines of a trace for a terminal. */
+export function formatTrace(trace: TraceView): string[] {
+  const lines: string[] = [];
+  for (const s of trace.steps) {
+    const head = [`step ${s.step}`, s.action ?? 'initial state'];
+    if (s.host !== undefined && (s.action === null || !s.action.includes(s.host))) head.push(`host ${s.host}`);
+    if (s.packet !== undefined) head.push(`receives ${s.packet}`);
+    if (s.input !== undefined) head.push(s.input);
+    const mark = trace.loop !== null && !trace.loop.stutter && s.step === trace.loop.start ? '  <- loop starts here' : '';
+    lines.push(`  ${head.join('  ')}${mark}`);
+    if (s.changes.length === 0) lines.push('      (no visible change)');
+    for (const c of s.changes) lines.push(`      ${c}`);
+  }
+  if (trace.loop !== null) {
+    const last = trace.steps.length - 1;
+    lines.push(trace.loop.stutter
+      ? `  then stays in the state of step ${last} forever (no fair action is enabled there)`
+      : `  then repeats steps ${trace.loop.start + 1}..${last} forever (step ${last} is the state of step ${trace.loop.start})`);
+  }
+  return lines;
+}
