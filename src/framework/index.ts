@@ -8,3 +8,4 @@ export * from './host.js';
 export * from './refinement.js';
 export * from './codec.js';
 export * from './memory-store.js';
+export * from './durable-record.js';

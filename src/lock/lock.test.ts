@@ -97,8 +97,8 @@ describe('IronLock implementation under the refinement monitor', () => {
 
   it('refuses to start on a disk whose records are all corrupt', () => {
     const disk = new MemoryStore();
-    disk.blobs.set('lock-state-a', new Uint8Array(37).fill(7));
-    disk.blobs.set('lock-state-b', new Uint8Array(37).fill(9));
+    disk.blobs.set('lock-state.a', new Uint8Array(37).fill(7));
+    disk.blobs.set('lock-state.b', new Uint8Array(37).fill(9));
     const r = LockHost.recover(config, 'h1', disk);
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.kind).toBe('corrupt');

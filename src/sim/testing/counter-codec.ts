@@ -1,7 +1,7 @@
 import type { DecodeError, MessageCodec } from '../../framework/codec.js';
 import type { Result } from '../../core/result.js';
 import { err, ok } from '../../core/result.js';
-import { getU32, putU32 } from './slots.js';
+import { getU32, putU32 } from '../../core/bytes.js';
 
 /** A message of the toy counter service: a client's increment request, or the server's reply. */
 export type CounterMsg =

@@ -4,7 +4,8 @@ import type { Prng } from '../../core/prng.js';
 import type { HistoryRecorder } from '../history.js';
 import type { SafetyCheck, SafetyView, SimClient, SimSystem } from '../system.js';
 import { everyRequestCompletesWithin } from '../liveness.js';
-import { SlotStore, getU32, putU32 } from './slots.js';
+import { DurableRecord } from '../../framework/durable-record.js';
+import { getU32, putU32 } from '../../core/bytes.js';
 import { CounterCodec } from './counter-codec.js';
 import type { CounterMsg } from './counter-codec.js';
 import { linearizabilityCheck } from '../linearizability.js';
@@ -49,10 +50,10 @@ export class CounterServer implements ImplHost<CounterState, CounterMsg> {
   private value = 0;
   private replies = new Map<HostId, Reply>();
   private recovering = true;
-  private readonly store: SlotStore;
+  private readonly store: DurableRecord;
 
   constructor(disk: DurableStore, private readonly config: CounterConfig) {
-    this.store = new SlotStore(disk, 'counter');
+    this.store = new DurableRecord(disk, 'counter');
     this.recover();
   }
 

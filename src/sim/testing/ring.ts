@@ -2,7 +2,8 @@ import type { DurableStore, HostEnvironment, ImplHost, StepReport } from '../../
 import type { HostId } from '../../framework/types.js';
 import type { SafetyCheck, SafetyView, SimSystem } from '../system.js';
 import { everyHostEmitsWithin } from '../liveness.js';
-import { SlotStore, getU32, putU32 } from './slots.js';
+import { DurableRecord } from '../../framework/durable-record.js';
+import { getU32, putU32 } from '../../core/bytes.js';
 import { RingCodec } from './ring-codec.js';
 import type { RingMsg } from './ring-codec.js';
 
@@ -62,11 +63,11 @@ export class RingHost implements ImplHost<RingState, RingMsg> {
   private heldSinceMs: number | null = null;
   /** Local clock at which to send the transfer again (null: send at the next step). */
   private resendAtMs: number | null = null;
-  private readonly store: SlotStore;
+  private readonly store: DurableRecord;
   private readonly next: HostId;
 
   constructor(private readonly me: HostId, disk: DurableStore, private readonly config: RingConfig) {
-    this.store = new SlotStore(disk, 'ring');
+    this.store = new DurableRecord(disk, 'ring');
     const i = config.hosts.indexOf(me);
     this.next = config.hosts[(i + 1) % config.hosts.length] ?? me;
     this.recover();

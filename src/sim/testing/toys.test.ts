@@ -8,7 +8,7 @@ import { RingCodec } from './ring-codec.js';
 import type { RingMsg } from './ring-codec.js';
 import { CounterCodec } from './counter-codec.js';
 import type { CounterMsg } from './counter-codec.js';
-import { SlotStore } from './slots.js';
+import { DurableRecord } from '../../framework/durable-record.js';
 import { MemoryStore } from '../../framework/memory-store.js';
 import { everyHostEmitsWithin, everyRequestCompletesWithin } from '../liveness.js';
 import type { LivenessView } from '../system.js';
@@ -59,22 +59,22 @@ describe('toy codecs', () => {
   });
 });
 
-describe('SlotStore', () => {
+describe('DurableRecord', () => {
   it('recovers the last saved record, and the older one when the newer blob is damaged', () => {
     const disk = new MemoryStore();
-    const store = new SlotStore(disk, 't');
+    const store = new DurableRecord(disk, 't');
     expect(store.recover()).toEqual({ ok: true, value: null });
     store.save(Uint8Array.of(1));
     store.save(Uint8Array.of(2));
-    expect(new SlotStore(disk, 't').recover()).toEqual({ ok: true, value: Uint8Array.of(2) });
+    expect(new DurableRecord(disk, 't').recover()).toEqual({ ok: true, value: Uint8Array.of(2) });
     const b = disk.blobs.get('t.b');
     if (b === undefined) throw new Error('t.b was written');
     b[b.length - 1] = (b[b.length - 1] ?? 0) ^ 1;
-    expect(new SlotStore(disk, 't').recover()).toEqual({ ok: true, value: Uint8Array.of(1) });
+    expect(new DurableRecord(disk, 't').recover()).toEqual({ ok: true, value: Uint8Array.of(1) });
     const a = disk.blobs.get('t.a');
     if (a === undefined) throw new Error('t.a was written');
     a[0] = (a[0] ?? 0) ^ 1;
-    expect(new SlotStore(disk, 't').recover().ok).toBe(false);
+    expect(new DurableRecord(disk, 't').recover().ok).toBe(false);
   });
 });
 

@@ -1,18 +1,20 @@
-import type { DiskError, DurableStore } from '../../framework/host.js';
-import type { Result } from '../../core/result.js';
-import { err, ok } from '../../core/result.js';
+import type { DiskError, DurableStore } from './host.js';
+import type { Result } from '../core/result.js';
+import { err, ok } from '../core/result.js';
+import { Hash64 } from '../core/hash.js';
+import { getU32, putU32 } from '../core/bytes.js';
 
 /**
- * Crash-safe storage of one small record for the toy systems: records alternate between two
- * blobs, each with a sequence number and a checksum, so a write torn by a crash damages only the
- * blob being written, never the last synced record in the other one.
+ * Crash-safe storage of one small record, for a host's durable state: records alternate between
+ * two blobs, each with a sequence number, a length and a 64-bit checksum, so a write torn by a
+ * crash damages only the blob being written, never the last synced record in the other one.
  */
 
 const headerBytes = 8;
-const checksumBytes = 4;
+const checksumBytes = 8;
 
 /** A record that alternates between two blobs, `<prefix>.a` and `<prefix>.b`. */
-export class SlotStore {
+export class DurableRecord {
   private seq = 0;
   private readonly names: readonly [string, string];
 
@@ -71,7 +73,9 @@ function format(seq: number, payload: Uint8Array): Uint8Array {
   putU32(out, 0, seq);
   putU32(out, 4, payload.length);
   out.set(payload, headerBytes);
-  putU32(out, headerBytes + payload.length, checksum(out, headerBytes + payload.length));
+  const [hi, lo] = checksum(out, headerBytes + payload.length);
+  putU32(out, headerBytes + payload.length, hi);
+  putU32(out, headerBytes + payload.length + 4, lo);
   return out;
 }
 
@@ -79,26 +83,12 @@ function parse(blob: Uint8Array): { seq: number; payload: Uint8Array } | null {
   if (blob.length < headerBytes + checksumBytes) return null;
   const length = getU32(blob, 4);
   if (blob.length !== headerBytes + length + checksumBytes) return null;
-  if (getU32(blob, headerBytes + length) !== checksum(blob, headerBytes + length)) return null;
+  const [hi, lo] = checksum(blob, headerBytes + length);
+  if (getU32(blob, headerBytes + length) !== hi || getU32(blob, headerBytes + length + 4) !== lo) return null;
   return { seq: getU32(blob, 0), payload: blob.slice(headerBytes, headerBytes + length) };
 }
 
-/** FNV-1a over the first `n` bytes: enough to tell a torn record from an intact one in tests. */
-function checksum(bytes: Uint8Array, n: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ (bytes[i] ?? 0), 0x01000193);
-  return h >>> 0;
-}
-
-/** Writes `x` big-endian at `at`. */
-export function putU32(b: Uint8Array, at: number, x: number): void {
-  b[at] = x >>> 24;
-  b[at + 1] = x >>> 16;
-  b[at + 2] = x >>> 8;
-  b[at + 3] = x;
-}
-
-/** Reads a big-endian u32 at `at` (bytes past the end read as 0). */
-export function getU32(b: Uint8Array, at: number): number {
-  return (((b[at] ?? 0) << 24) | ((b[at + 1] ?? 0) << 16) | ((b[at + 2] ?? 0) << 8) | (b[at + 3] ?? 0)) >>> 0;
+/** The 64-bit hash of the first `n` bytes: tells a torn or damaged record from an intact one. */
+function checksum(bytes: Uint8Array, n: number): [number, number] {
+  return new Hash64().bytes(bytes.subarray(0, n)).digest();
 }
