@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePorts, spawnIronfleet, type ServerProcess } from '../src/cli/cluster.js';
+import { freeLoopbackPorts } from '../src/net/testkit.js';
+import { spawnIronfleet, type ServerProcess } from '../src/cli/cluster.js';
 
 // IronLock as a user runs it: `ironfleet certs`, then three `ironfleet lock serve` processes over
 // TLS on loopback, started in a scrambled order. `npm test` builds dist/ before running these.
@@ -13,7 +14,7 @@ const privatePath = (i: number): string => join(dir, `ring.lock.server${i}.priva
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ironfleet-lock-test-'));
-  const ports = await freePorts(3);
+  const ports = await freeLoopbackPorts(3);
   const certs = spawnIronfleet('certs', ['certs', '--out', dir, '--name', 'ring', '--type', 'lock',
     ...ports.flatMap((p) => ['--server', `127.0.0.1:${p}`])]);
   expect(await certs.exited).toBe(0);

@@ -1,31 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /**
  * Local clusters of real `ironfleet` server processes on loopback, for the demo and the process
- * tests: free ports, spawning, reading each process's lines, and stopping.
+ * tests: spawning, reading each process's lines, and stopping.
  */
 
 /** The `ironfleet` launcher script of this checkout. */
 export const ironfleetBin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'ironfleet.js');
-
-/** `count` distinct TCP ports that were free on 127.0.0.1 a moment ago. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => {
-    const a = s.address();
-    return typeof a === 'object' && a !== null ? a.port : 0;
-  });
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
 
 /** A running `ironfleet` process and every line it has printed. */
 export class ServerProcess {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CommandIo, CommandSpec } from './args.js';
 import { runCommand } from './args.js';
-import { freePorts, spawnIronfleet, type ServerProcess } from './cluster.js';
+import { freeLoopbackPorts } from '../net/testkit.js';
+import { spawnIronfleet, type ServerProcess } from './cluster.js';
 import { run as certs } from './certs.js';
 
 /**
@@ -57,7 +58,7 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
     };
 
     try {
-      const ports = await freePorts(3);
+      const ports = await freeLoopbackPorts(3);
       const certErrors: string[] = [];
       const made = await certs(['--out', dir, '--name', 'demo', '--type', 'lock', ...ports.flatMap((p) => ['--server', `127.0.0.1:${p}`])],
         { out: () => undefined, err: (l) => certErrors.push(l) });

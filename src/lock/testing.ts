@@ -70,7 +70,7 @@ export class LockTestRing {
  */
 export class AcceptStaleLockHost extends LockHost {
   protected override acceptsTransfer(epoch: number): boolean {
-    return !this.isHolding() && epoch >= this.currentEpoch();
+    return !this.held && epoch >= this.epoch;
   }
 }
 

@@ -5,7 +5,7 @@ import type { LivenessProperty, Model } from '../model.js';
 import type { LockConfig, LockHostState } from '../../lock/protocol/host.js';
 import { lockProtocol } from '../../lock/protocol/host.js';
 import type { LockMsg } from '../../lock/protocol/messages.js';
-import { atMostOneHolder, holderHasLatestEpoch, lockAbstraction, lockedMessagesCorrespond } from '../../lock/protocol/refinement.js';
+import { atMostOneHolder, holderHasLatestEpoch, lockAbstraction, lockedMessagesCorrespond, maxEpoch } from '../../lock/protocol/refinement.js';
 import { lockSpec } from '../../lock/spec.js';
 import { acceptStaleProtocol } from '../../lock/testing.js';
 
@@ -41,13 +41,6 @@ export interface LockModelOptions {
 
 type LockState = DistributedState<LockHostState, LockMsg>;
 
-/** The largest epoch any host has accepted. */
-function maxEpochOf(ds: LockState): number {
-  let e = 0;
-  for (const h of ds.hosts.values()) e = Math.max(e, h.epoch);
-  return e;
-}
-
 /** IronLock's distributed system as a model, on `options.hosts` hosts up to `options.maxEpoch`. */
 export function lockModel(options: LockModelOptions): Model<LockState> {
   const hosts = Array.from({ length: options.hosts }, (_, i) => `h${i}`);
@@ -58,7 +51,7 @@ export function lockModel(options: LockModelOptions): Model<LockState> {
     // Fair delivery is fairness of accept: a transfer in the network stays deliverable, and
     // retransmission is what makes that true of a real network that loses packets.
     fairness: options.fairness ?? ['grant(*)', 'accept(*)'],
-    holds: (ds: LockState) => (ds.hosts.get(h)?.held === true && (ds.hosts.get(h)?.epoch ?? 0) > 1) || maxEpochOf(ds) >= options.maxEpoch,
+    holds: (ds: LockState) => (ds.hosts.get(h)?.held === true && (ds.hosts.get(h)?.epoch ?? 0) > 1) || maxEpoch(ds) >= options.maxEpoch,
   }));
   return distributedModel({
     name: 'lock',
@@ -76,7 +69,7 @@ export function lockModel(options: LockModelOptions): Model<LockState> {
       { name: 'HolderHasLatestEpoch', holds: holderHasLatestEpoch },
       { name: 'LockedCorrespondence', holds: lockedMessagesCorrespond },
     ],
-    constraint: (ds) => maxEpochOf(ds) <= options.maxEpoch,
+    constraint: (ds) => maxEpoch(ds) <= options.maxEpoch,
     refinement: { spec: lockSpec, abstract: lockAbstraction },
     ...(options.liveness === true ? { liveness } : {}),
   });

@@ -33,8 +33,8 @@ export const defaultLockTiming: LockTiming = { holdMs: 10, retransmitIntervalMs:
 
 /** An IronLock host. Build it with `LockHost.recover`, which reads its durable state. */
 export class LockHost implements ImplHost<LockHostState, LockMsg> {
-  private held: boolean;
-  private epoch: number;
+  protected held: boolean;
+  protected epoch: number;
   /** The epoch of the unacknowledged transfer to the successor, 0 if none. */
   private pendingEpoch: number;
   /** When this host took the lock, by its clock; null until the first clock read after that. */
@@ -131,16 +131,6 @@ export class LockHost implements ImplHost<LockHostState, LockMsg> {
         throw new TypeError(`unknown lock message ${JSON.stringify(never)}`);
       }
     }
-  }
-
-  /** Whether this host holds the lock. */
-  protected isHolding(): boolean {
-    return this.held;
-  }
-
-  /** The latest epoch this host accepted. */
-  protected currentEpoch(): number {
-    return this.epoch;
   }
 
   /** The guard of the protocol's `accept`: not holding, and the epoch is newer than this host's. */

@@ -15,6 +15,13 @@ function ringOf(ds: DistributedState<LockHostState, LockMsg>): readonly string[]
   return [];
 }
 
+/** The largest epoch any host has accepted. */
+export function maxEpoch(ds: DistributedState<LockHostState, LockMsg>): number {
+  let e = 0;
+  for (const h of ds.hosts.values()) e = Math.max(e, h.epoch);
+  return e;
+}
+
 /**
  * Abstraction to the spec: the history has one entry per epoch reached so far (the largest epoch
  * any host accepted); epoch e's holder is the host that Transfer(e) is sent to, which in the ring
@@ -22,10 +29,9 @@ function ringOf(ds: DistributedState<LockHostState, LockMsg>): readonly string[]
  */
 export function lockAbstraction(ds: DistributedState<LockHostState, LockMsg>): LockSpecState {
   const hosts = ringOf(ds);
-  let maxEpoch = 0;
-  for (const h of ds.hosts.values()) maxEpoch = Math.max(maxEpoch, h.epoch);
+  const last = maxEpoch(ds);
   const history: string[] = [];
-  for (let e = 1; e <= maxEpoch; e++) history.push(hosts[(e - 1) % hosts.length] ?? '');
+  for (let e = 1; e <= last; e++) history.push(hosts[(e - 1) % hosts.length] ?? '');
   return { hosts, history };
 }
 
@@ -38,9 +44,8 @@ export function atMostOneHolder(ds: DistributedState<LockHostState, LockMsg>): b
 
 /** A holder's epoch is the largest epoch any host has accepted. */
 export function holderHasLatestEpoch(ds: DistributedState<LockHostState, LockMsg>): boolean {
-  let maxEpoch = 0;
-  for (const h of ds.hosts.values()) maxEpoch = Math.max(maxEpoch, h.epoch);
-  for (const h of ds.hosts.values()) if (h.held && h.epoch !== maxEpoch) return false;
+  const latest = maxEpoch(ds);
+  for (const h of ds.hosts.values()) if (h.held && h.epoch !== latest) return false;
   return true;
 }
 
