@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { count } from '../check/report.js';
 import type { Benchmark, BenchFigure, BenchOptions } from './types.js';
 
 /**
@@ -40,7 +41,7 @@ async function measure(rms: number, options: BenchOptions, refinement: boolean):
   options.progress(`ironfleet check ${args.join(' ')}`);
   const r = await checkJson(args);
   const what = `twophase --rms ${rms}${refinement ? ' + refinement' : ''}`;
-  const counts = `${r.distinctStates.toLocaleString('en-US')} distinct states, ${r.statesGenerated.toLocaleString('en-US')} generated, ` +
+  const counts = `${count(r.distinctStates)} distinct states, ${count(r.statesGenerated)} generated, ` +
     `${(r.elapsedMs / 1000).toFixed(2)} s; checks TCConsistent${refinement ? ' and refinement of TCommit on every step' : ''}`;
   options.progress(`  ${counts}`);
   const figures: BenchFigure[] = [{
@@ -58,7 +59,7 @@ async function measure(rms: number, options: BenchOptions, refinement: boolean):
       value: Number(r.fingerprints.bytesPerState.toFixed(2)),
       unit: 'bytes/state',
       goal: { value: bytesPerStateGoal, better: 'lower' },
-      detail: `table ${(r.fingerprints.tableBytes / 2 ** 20).toFixed(1)} MiB for ${r.distinctStates.toLocaleString('en-US')} states`,
+      detail: `table ${(r.fingerprints.tableBytes / 2 ** 20).toFixed(1)} MiB for ${count(r.distinctStates)} states`,
     },
     {
       name: `${what} checker typed arrays bytes/state`,

@@ -2,8 +2,8 @@ import { assert } from '../core/assert.js';
 import type { Result } from '../core/result.js';
 import { classifySpecStep } from '../framework/spec.js';
 import { err, ok } from '../core/result.js';
-import { collisionProbability, newFingerprint, packedFingerprintsExact } from './fingerprint.js';
-import type { Exploration, Progress } from './explore.js';
+import { collisionProbability, fingerprintState, newFingerprint, packedFingerprintsExact } from './fingerprint.js';
+import type { Exploration, Progress, SafetyViolation } from './explore.js';
 import { explore, pathTo } from './explore.js';
 import type { GraphProperty, Lasso } from './liveness.js';
 import { checkLiveness } from './liveness.js';
@@ -124,18 +124,15 @@ export function check<S>(model: Model<S>, options: CheckOptions = {}): Result<Ch
   const properties: PropertyResult[] = [];
   let violation: Violation | null = null;
   const safety = exploration.violation;
+  const safetyStatus = (violated: boolean): PropertyResult['status'] => (violated ? 'violated' : safety !== null ? 'incomplete' : 'ok');
   for (const inv of model.invariants ?? []) {
-    const violated = safety?.kind === 'invariant' && safety.name === inv.name;
-    properties.push({ kind: 'invariant', name: inv.name, status: violated ? 'violated' : safety !== null ? 'incomplete' : 'ok' });
+    properties.push({ kind: 'invariant', name: inv.name, status: safetyStatus(safety?.kind === 'invariant' && safety.name === inv.name) });
   }
   if (model.refinement !== undefined) {
     const violated = safety?.kind === 'refinementInit' || safety?.kind === 'refinementStep';
-    properties.push({
-      kind: 'refinement', name: model.refinement.spec.name,
-      status: violated ? 'violated' : safety !== null ? 'incomplete' : 'ok',
-    });
+    properties.push({ kind: 'refinement', name: model.refinement.spec.name, status: safetyStatus(violated) });
   }
-  if (safety !== null) violation = safetyViolation(model, symmetry, exploration);
+  if (safety !== null) violation = safetyViolation(model, symmetry, exploration, safety);
 
   for (let k = 0; k < liveness.length; k++) {
     const property = liveness[k];
@@ -226,9 +223,7 @@ export function globToRegExp(pattern: string): RegExp {
   return new RegExp(`^${escaped}$`);
 }
 
-function safetyViolation<S>(model: Model<S>, symmetry: boolean, exploration: Exploration): Violation | null {
-  const v = exploration.violation;
-  if (v === null) return null;
+function safetyViolation<S>(model: Model<S>, symmetry: boolean, exploration: Exploration, v: SafetyViolation): Violation {
   switch (v.kind) {
     case 'invariant': {
       const steps = replay(model, symmetry, pathTo(exploration, v.state));
@@ -286,8 +281,8 @@ function sameState<S>(model: Model<S>, a: S, b: S): boolean {
   }
   const f = newFingerprint();
   const g = newFingerprint();
-  encoding.fingerprint(a, f);
-  encoding.fingerprint(b, g);
+  fingerprintState(model, a, f);
+  fingerprintState(model, b, g);
   return f.hi === g.hi && f.lo === g.lo;
 }
 

@@ -5,7 +5,7 @@ import { FingerprintSet } from './fpset.js';
 import type { Frontier } from './frontier.js';
 import { ObjectFrontier, PackedFrontier } from './frontier.js';
 import { Growable, GrowableNat } from './growable.js';
-import type { Model, StepNote } from './model.js';
+import type { Model } from './model.js';
 
 /**
  * The explicit-state search: breadth-first (or depth-first) from the initial states, visited
@@ -204,7 +204,7 @@ export function explore<S>(model: Model<S>, options: ExploreOptions<S>): Explora
     discovered(c, index, 0);
   };
 
-  const emit = (action: number, t: S, _note?: StepNote): void => {
+  const emit = (action: number, t: S): void => {
     if (violation !== null) return;
     generated++;
     const ord = ordinal++;

@@ -4,6 +4,8 @@
  * cannot collide; longer states and strings are absorbed word by word into the same permutation.
  */
 
+import type { Model } from './model.js';
+
 /** A 64-bit fingerprint as two unsigned 32-bit halves; `hi` also places it in the table. */
 export interface Fingerprint {
   hi: number;
@@ -66,6 +68,13 @@ export function fingerprintWords(words: Uint32Array, n: number, out: Fingerprint
   permute64(out.hi ^ n, out.lo, out);
 }
 
+/** Writes the fingerprint of `model`'s state `s` into `out`, whichever its encoding. */
+export function fingerprintState<S>(model: Model<S>, s: S, out: Fingerprint): void {
+  const encoding = model.encoding;
+  if (encoding.kind === 'packed') fingerprintWords(encoding.toWords(s), encoding.words, out);
+  else encoding.fingerprint(s, out);
+}
+
 /** Whether fingerprints of packed states of `words` words are one-to-one, so cannot collide. */
 export function packedFingerprintsExact(words: number): boolean {
   return words <= 2;
@@ -75,7 +84,6 @@ export function packedFingerprintsExact(words: number): boolean {
 export function fingerprintString(s: string, out: Fingerprint): void {
   let hi = 0xbb67ae85;
   let lo = s.length;
-  const scratch = out;
   for (let i = 0; i < s.length; i += 2) {
     const w = (s.charCodeAt(i) | ((i + 1 < s.length ? s.charCodeAt(i + 1) : 0) << 16)) >>> 0;
     // Two cheap rounds per word: each absorb is a bijection of the running 64 bits.
@@ -83,7 +91,7 @@ export function fingerprintString(s: string, out: Fingerprint): void {
     hi = (hi ^ mix32(lo ^ k0)) >>> 0;
     lo = (lo ^ mix32(hi ^ k1)) >>> 0;
   }
-  permute64(hi, lo, scratch);
+  permute64(hi, lo, out);
 }
 
 /**

@@ -46,11 +46,6 @@ export class Growable<A extends TypedArray> {
     this.data[index] = value;
   }
 
-  /** Entry `index` (0 beyond the end). */
-  get(index: number): number {
-    return index < this.length ? this.data[index] ?? 0 : 0;
-  }
-
   /** Bytes held by the backing array. */
   get bytes(): number {
     return this.data.byteLength;

@@ -8,7 +8,6 @@ const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 /** A compact one-line rendering of a plain value. */
 export function showValue(v: unknown): string {
-  if (v === undefined) return 'undefined';
   if (v === null) return 'null';
   switch (typeof v) {
     case 'string':

@@ -1,7 +1,6 @@
 import { assert } from '../core/assert.js';
-import { newFingerprint, fingerprintWords } from './fingerprint.js';
-import type { Fingerprint } from './fingerprint.js';
-import type { Model, StepNote } from './model.js';
+import { fingerprintState, newFingerprint } from './fingerprint.js';
+import type { EmitSuccessor, Model, StepNote } from './model.js';
 import { changedFields, fieldLines, showValue, toJsonValue } from './show.js';
 
 /**
@@ -35,7 +34,7 @@ export function replay<S>(model: Model<S>, symmetry: boolean, ordinals: readonly
   let concrete = first.state;
   for (let i = 1; i < ordinals.length; i++) {
     const ordinal = ordinals[i] ?? 0;
-    let next: { state: S; action: number; note: StepNote | undefined } | null;
+    let next: Emitted<S> | null;
     if (canonical === undefined) {
       const from = concrete;
       next = nth(ordinal, (emit) => model.successors(from, emit), copy);
@@ -45,11 +44,11 @@ export function replay<S>(model: Model<S>, symmetry: boolean, ordinals: readonly
       const target = nth(ordinal, (emit) => model.successors(stored, emit), copy);
       assert(target !== null, 'replay: successor ordinal out of range');
       const want = newFingerprint();
-      fingerprintOf(model, canonical(target.state), want);
+      fingerprintState(model, canonical(target.state), want);
       const got = newFingerprint();
       const from = concrete;
       next = find((emit) => model.successors(from, emit), copy, (t) => {
-        fingerprintOf(model, canonical(t), got);
+        fingerprintState(model, canonical(t), got);
         return got.hi === want.hi && got.lo === want.lo;
       });
       assert(next !== null, `replay: model ${model.name}'s symmetry does not commute with its successors`);
@@ -68,25 +67,24 @@ function copier<S>(model: Model<S>): (s: S) => S {
   return (s) => s;
 }
 
-function fingerprintOf<S>(model: Model<S>, s: S, out: Fingerprint): void {
-  const encoding = model.encoding;
-  if (encoding.kind === 'packed') fingerprintWords(encoding.toWords(s), encoding.words, out);
-  else encoding.fingerprint(s, out);
+type Emitter<S> = (emit: EmitSuccessor<S>) => void;
+
+/** One emitted successor, copied. */
+interface Emitted<S> {
+  readonly state: S;
+  readonly action: number;
+  readonly note: StepNote | undefined;
 }
 
-type Emitter<S> = (emit: (action: number, t: S, note?: StepNote) => void) => void;
-
-function nth<S>(k: number, run: Emitter<S>, copy: (s: S) => S): { state: S; action: number; note: StepNote | undefined } | null {
+/** The `k`-th state `run` emits. */
+function nth<S>(k: number, run: Emitter<S>, copy: (s: S) => S): Emitted<S> | null {
   let i = 0;
-  let found: { state: S; action: number; note: StepNote | undefined } | null = null;
-  run((action, t, note) => {
-    if (i++ === k) found = { state: copy(t), action, note };
-  });
-  return found;
+  return find(run, copy, () => i++ === k);
 }
 
-function find<S>(run: Emitter<S>, copy: (s: S) => S, match: (t: S) => boolean): { state: S; action: number; note: StepNote | undefined } | null {
-  let found: { state: S; action: number; note: StepNote | undefined } | null = null;
+/** The first state `run` emits that satisfies `match`. */
+function find<S>(run: Emitter<S>, copy: (s: S) => S, match: (t: S) => boolean): Emitted<S> | null {
+  let found: Emitted<S> | null = null;
   run((action, t, note) => {
     if (found === null && match(t)) found = { state: copy(t), action, note };
   });

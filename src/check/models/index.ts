@@ -25,9 +25,10 @@ export interface ModelEntry {
   build(args: ParsedArgs): Result<SomeModel, string>;
 }
 
-function pickBug<B extends string>(bugs: Readonly<Record<B, string>>, name: string | undefined): Result<B | undefined, string> {
-  if (name === undefined) return ok(undefined);
-  if (Object.hasOwn(bugs, name)) return ok(name as B);
+/** The `bug` option of a model's options, from `--bug` (none when not given), to spread into them. */
+function pickBug<B extends string>(bugs: Readonly<Record<B, string>>, name: string | undefined): Result<{ readonly bug?: B }, string> {
+  if (name === undefined) return ok({});
+  if (Object.hasOwn(bugs, name)) return ok({ bug: name as B });
   return err(`unknown bug '${name}' (known: ${Object.keys(bugs).join(', ')})`);
 }
 
@@ -52,7 +53,7 @@ export const models: Readonly<Record<string, ModelEntry>> = {
         rms: args.numbers.get('rms') ?? 3,
         liveness: args.booleans.has('liveness'),
         refinement: !args.booleans.has('no-refinement'),
-        ...(bug.value !== undefined ? { bug: bug.value } : {}),
+        ...bug.value,
       })));
     },
   },
@@ -71,7 +72,7 @@ export const models: Readonly<Record<string, ModelEntry>> = {
         hosts: args.numbers.get('hosts') ?? 3,
         maxEpoch: args.numbers.get('max-epoch') ?? 8,
         liveness: !args.booleans.has('no-liveness'),
-        ...(bug.value !== undefined ? { bug: bug.value } : {}),
+        ...bug.value,
       })));
     },
   },
@@ -90,7 +91,7 @@ export const models: Readonly<Record<string, ModelEntry>> = {
         hosts: args.numbers.get('hosts') ?? 3,
         maxRound: args.numbers.get('max-round') ?? 6,
         liveness: args.booleans.has('liveness'),
-        ...(bug.value !== undefined ? { bug: bug.value } : {}),
+        ...bug.value,
       })));
     },
   },
