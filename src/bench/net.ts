@@ -2,27 +2,19 @@
  * Benchmark of the transport on loopback: echo throughput and round-trip latency between two
  * server transports, with TLS 1.3 and with insecure plaintext, to show what TLS costs.
  */
-import type { Benchmark, BenchFigure, BenchOptions } from '../bench/types.js';
+import type { Benchmark, BenchFigure, BenchOptions } from './types.js';
 import type { Packet } from '../framework/types.js';
-import { generateService, type ServerIdentity } from '../net/service-file.js';
 import { startServerTransport, type ServerTransport } from '../net/transport.js';
-import { freeLoopbackPorts, stringCodec } from '../net/testkit.js';
+import { loopbackService, stringCodec } from '../net/testkit.js';
 
 const messageBytes = 100;
 const windowMessages = 1000;
 
 async function pair(plaintext: boolean): Promise<[ServerTransport<string>, ServerTransport<string>]> {
-  const ports = await freeLoopbackPorts(2);
-  const g = generateService('bench', 'net', ports.map((port) => ({ host: '127.0.0.1', port })));
-  if (!g.ok) throw new Error(g.error);
-  const { service, identities } = g.value;
+  const { servers } = await loopbackService(2, 'bench', 'net');
   const started: ServerTransport<string>[] = [];
-  for (let i = 0; i < 2; i++) {
-    const server = service.servers[i];
-    const identity = identities[i];
-    if (server === undefined || identity === undefined) throw new Error('missing server');
-    const id: ServerIdentity = { service, server, identity };
-    const t = await startServerTransport<string>({ server: id, codec: stringCodec, acceptClients: false, insecurePlaintext: plaintext, logger: () => {} });
+  for (const server of servers) {
+    const t = await startServerTransport<string>({ server, codec: stringCodec, acceptClients: false, insecurePlaintext: plaintext, logger: () => {} });
     if (!t.ok) throw new Error(t.error);
     started.push(t.value);
   }

@@ -23,7 +23,7 @@ const spec: CommandSpec = {
 };
 
 /** Parses `HOST:PORT` (or `[IPV6]:PORT`); throws UsageError naming what is wrong. */
-export function parseHostPort(text: string): { host: string; port: number } {
+function parseHostPort(text: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]*)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
   if (m === null) throw new UsageError(`--server '${text}' is not HOST:PORT`);
   const host = m[1] ?? m[2] ?? '';

@@ -1,6 +1,6 @@
 /**
  * The codec fuzzer: feeds every registered grammar's decoder random values' encodings (which
- * must round-trip), mutations of them, and random bytes, from one seeded Prng. It checks three
+ * must round-trip), mutations of them, and random bytes, from one seeded Prng. It checks four
  * properties on every input:
  * - decoding never throws;
  * - decode(encode(x)) equals x, and encode's size matches its bytes;

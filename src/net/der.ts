@@ -22,8 +22,7 @@ const tagGeneralizedTime = 0x18;
 export function derLength(length: number): Uint8Array {
   assert(Number.isSafeInteger(length) && length >= 0, () => `DER length must be a natural number, got ${length}`);
   if (length < 0x80) return Uint8Array.of(length);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
+  const bytes = naturalBytes(length);
   return Uint8Array.of(0x80 | bytes.length, ...bytes);
 }
 
@@ -51,9 +50,7 @@ export function derBoolean(value: boolean): Uint8Array {
 /** An INTEGER from a small natural number. */
 export function derSmallInteger(value: number): Uint8Array {
   assert(Number.isSafeInteger(value) && value >= 0, () => `INTEGER must be a natural number, got ${value}`);
-  const bytes: number[] = [];
-  for (let n = value; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
-  return derUnsignedInteger(Uint8Array.from(bytes));
+  return derUnsignedInteger(Uint8Array.from(naturalBytes(value)));
 }
 
 /**
@@ -118,6 +115,13 @@ export function derGeneralizedTime(text: string): Uint8Array {
 export function derExplicit(n: number, element: Uint8Array): Uint8Array {
   assert(Number.isInteger(n) && n >= 0 && n <= 30, () => `context tag must be 0..30, got ${n}`);
   return derTlv(0xa0 | n, element);
+}
+
+/** The minimal big-endian bytes of a natural number (none for 0). */
+function naturalBytes(value: number): number[] {
+  const bytes: number[] = [];
+  for (let n = value; n > 0; n = Math.floor(n / 256)) bytes.unshift(n % 256);
+  return bytes;
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {

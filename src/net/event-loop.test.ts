@@ -3,9 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HostId, Packet } from '../framework/types.js';
-import type { DiskError, DurableStore, HostEnvironment, ImplHost, StepReport } from '../framework/host.js';
-import type { Result } from '../core/result.js';
-import { ok } from '../core/result.js';
+import type { DurableStore, HostEnvironment, ImplHost, StepReport } from '../framework/host.js';
+import { MemoryStore } from '../framework/memory-store.js';
 import { assert } from '../core/assert.js';
 import type { Transport } from './transport.js';
 import { startServerTransport } from './transport.js';
@@ -13,9 +12,7 @@ import type { StepRecord } from './event-loop.js';
 import { HostEventLoop } from './event-loop.js';
 import { FileStore } from './file-store.js';
 import { emptyStats, type TransportStats } from './stats.js';
-import { generateService } from './service-file.js';
-import type { ServerIdentity } from './service-file.js';
-import { freeLoopbackPorts, stringCodec, waitFor } from './testkit.js';
+import { loopbackService, stringCodec, waitFor } from './testkit.js';
 
 /** A transport that records sends and lets the test deliver packets by hand. */
 class FakeTransport implements Transport<string> {
@@ -44,20 +41,6 @@ class FakeTransport implements Transport<string> {
   close(): Promise<void> {
     this.closed = true;
     return Promise.resolve();
-  }
-}
-
-class MemoryStore implements DurableStore {
-  readonly blobs = new Map<string, Uint8Array>();
-  read(name: string): Result<Uint8Array | null, DiskError> {
-    return ok(this.blobs.get(name) ?? null);
-  }
-  write(name: string, data: Uint8Array): Result<void, DiskError> {
-    this.blobs.set(name, data);
-    return ok(undefined);
-  }
-  sync(): Result<void, DiskError> {
-    return ok(undefined);
   }
 }
 
@@ -201,19 +184,11 @@ describe('host event loop', () => {
   });
 
   it('runs a host on real sockets and a real disk', async () => {
-    const ports = await freeLoopbackPorts(2);
-    const g = generateService('loop', 'demo', ports.map((port) => ({ host: '127.0.0.1', port })));
-    if (!g.ok) throw new Error(g.error);
-    const { service, identities } = g.value;
-    const serverOf = (i: number): ServerIdentity => {
-      const server = service.servers[i];
-      const identity = identities[i];
-      if (server === undefined || identity === undefined) throw new Error(`no server ${i}`);
-      return { service, server, identity };
-    };
+    const [serverA, serverB] = (await loopbackService(2, 'loop', 'demo')).servers;
+    if (serverA === undefined || serverB === undefined) throw new Error('no servers');
     const quiet = { reconnectDelayMinMs: 5, reconnectDelayMaxMs: 50 };
-    const a = await startServerTransport<string>({ server: serverOf(0), codec: stringCodec, acceptClients: false, limits: quiet, logger: () => {} });
-    const b = await startServerTransport<string>({ server: serverOf(1), codec: stringCodec, acceptClients: false, limits: quiet, logger: () => {} });
+    const a = await startServerTransport<string>({ server: serverA, codec: stringCodec, acceptClients: false, limits: quiet, logger: () => {} });
+    const b = await startServerTransport<string>({ server: serverB, codec: stringCodec, acceptClients: false, limits: quiet, logger: () => {} });
     if (!a.ok || !b.ok) throw new Error('cannot listen');
     transports.push(b.value);
     const got: Packet<string>[] = [];

@@ -17,9 +17,6 @@ export type DropReason =
   /** The transport was closed. */
   | 'stopped';
 
-/** Every drop reason, for iterating. */
-export const dropReasons: readonly DropReason[] = ['queueFull', 'backpressure', 'frameTooLarge', 'noRoute', 'stopped'];
-
 /** A transport's counters since it started. */
 export interface TransportStats {
   /** Frames handed to a socket (hello frames of plaintext mode excluded). */

@@ -1,10 +1,13 @@
 /**
- * Helpers for tests of code built on the transport: a tiny string codec and free loopback ports.
- * Not used by servers.
+ * Helpers for tests, benchmarks and local demos of code built on the transport: a tiny string
+ * codec, free loopback ports and a service on them. Not used by servers.
  */
 import net from 'node:net';
 import type { MessageCodec } from '../framework/codec.js';
 import { err, ok } from '../core/result.js';
+import { assert } from '../core/assert.js';
+import type { ServerIdentity, ServiceConfig } from './service-file.js';
+import { generateService } from './service-file.js';
 
 /** The tag byte that starts every frame of `stringCodec` ('S'). */
 export const stringTag = 0x53;
@@ -50,6 +53,25 @@ export async function freeLoopbackPorts(count: number): Promise<number[]> {
     await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }
   return ports;
+}
+
+/**
+ * A fresh service NAME.TYPE of `count` servers on free loopback ports, and each server's identity
+ * (key material included), in the service's order.
+ */
+export async function loopbackService(
+  count: number, name: string, type: string,
+): Promise<{ service: ServiceConfig; servers: ServerIdentity[] }> {
+  const ports = await freeLoopbackPorts(count);
+  const generated = generateService(name, type, ports.map((port) => ({ host: '127.0.0.1', port })));
+  assert(generated.ok, () => `a loopback service must be valid: ${generated.ok ? '' : generated.error}`);
+  const { service, identities } = generated.value;
+  const servers = service.servers.map((server, i) => {
+    const identity = identities[i];
+    assert(identity !== undefined, 'generateService returns an identity per server');
+    return { service, server, identity };
+  });
+  return { service, servers };
 }
 
 /** Resolves when `condition()` holds, checking every `intervalMs`; rejects after `timeoutMs` with `what`. */

@@ -5,11 +5,11 @@ import type { Packet } from '../framework/types.js';
 import type { LocalIdentity } from './identity.js';
 import { generateIdentity, shortId } from './identity.js';
 import type { ServerEntry, ServerIdentity, ServiceConfig } from './service-file.js';
-import { generateService, makeServiceConfig } from './service-file.js';
+import { makeServiceConfig } from './service-file.js';
 import type { TransportLimits } from './limits.js';
 import type { ServerTransport, Transport } from './transport.js';
 import { startClientTransport, startServerTransport } from './transport.js';
-import { freeLoopbackPorts, stringCodec, waitFor } from './testkit.js';
+import { freeLoopbackPorts, loopbackService, stringCodec, waitFor } from './testkit.js';
 
 const fastLimits: Partial<TransportLimits> = { reconnectDelayMinMs: 5, reconnectDelayMaxMs: 50, handshakeTimeoutMs: 2000 };
 
@@ -27,12 +27,8 @@ afterEach(async () => {
 
 /** A fresh service of `n` servers on free loopback ports, with each server's identity. */
 async function makeCluster(n: number): Promise<{ service: ServiceConfig; ids: ServerIdentity[] }> {
-  const ports = await freeLoopbackPorts(n);
-  const g = generateService('test', 'demo', ports.map((port) => ({ host: '127.0.0.1', port })));
-  if (!g.ok) throw new Error(g.error);
-  const { service, identities } = g.value;
-  const ids = service.servers.map((server, i) => ({ service, server, identity: identities[i] as LocalIdentity }));
-  return { service, ids };
+  const { service, servers } = await loopbackService(n, 'test', 'demo');
+  return { service, ids: servers };
 }
 
 function collector(): { received: Packet<string>[]; logs: string[] } {
