@@ -1,8 +1,9 @@
 import type { Result } from '../core/result.js';
-import { err, ok } from '../core/result.js';
+import { ok } from '../core/result.js';
 import { describeJson } from './json.js';
 import type { HistoryCodec } from './model.js';
 import type { MalformedHistory, Operation } from './types.js';
+import { malformed } from './types.js';
 
 /**
  * Reads each operation's input and output into a model's types, so a history written for another
@@ -15,13 +16,13 @@ export function decodeOperations<I, O>(
   for (const op of operations) {
     const input = codec.decodeInput(op.input);
     if (!input.ok) {
-      return err({ reason: 'operation', line: op.callLine, message: `operation ${describeJson(op.id)}: ${input.error}` });
+      return malformed('operation', op.callLine, `operation ${describeJson(op.id)}: ${input.error}`);
     }
     let output: O | undefined;
     if (op.output !== undefined) {
       const read = codec.decodeOutput(op.output, input.value);
       if (!read.ok) {
-        return err({ reason: 'operation', line: op.returnLine, message: `operation ${describeJson(op.id)}: ${read.error}` });
+        return malformed('operation', op.returnLine, `operation ${describeJson(op.id)}: ${read.error}`);
       }
       output = read.value;
     }

@@ -1,7 +1,8 @@
 import type { Result } from '../core/result.js';
-import { err, ok } from '../core/result.js';
+import { ok } from '../core/result.js';
 import { describeJson, isRecord } from './json.js';
-import type { ClientId, HistoryEvent, MalformedHistory, MalformedReason, OpId } from './types.js';
+import type { ClientId, HistoryEvent, MalformedHistory, OpId } from './types.js';
+import { malformed } from './types.js';
 
 /**
  * The history file format: JSON lines, one event per line, blank lines ignored.
@@ -23,7 +24,7 @@ const returnFields = ['type', 'id', 'output', 'time'];
 /** Parses a history file's text into events, each carrying its line number. */
 export function parseHistory(text: string): Result<HistoryEvent[], MalformedHistory> {
   if (text.length > historyCharsMax) {
-    return err({ reason: 'syntax', line: 0, message: `the history is larger than ${historyCharsMax} characters` });
+    return malformed('syntax', 0, `the history is larger than ${historyCharsMax} characters`);
   }
   const events: HistoryEvent[] = [];
   let line = 0;
@@ -42,37 +43,33 @@ export function parseHistory(text: string): Result<HistoryEvent[], MalformedHist
   return ok(events);
 }
 
-function fail(reason: MalformedReason, line: number, message: string): { ok: false; error: MalformedHistory } {
-  return err({ reason, line, message });
-}
-
 function parseEvent(raw: string, line: number): Result<HistoryEvent, MalformedHistory> {
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch (e) {
-    return fail('syntax', line, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    return malformed('syntax', line, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (!isRecord(value)) return fail('syntax', line, `an event is a JSON object, got ${describeJson(value)}`);
+  if (!isRecord(value)) return malformed('syntax', line, `an event is a JSON object, got ${describeJson(value)}`);
   const type = value['type'];
-  if (type !== 'call' && type !== 'return') return fail('field', line, `"type" is "call" or "return", got ${describeJson(type)}`);
+  if (type !== 'call' && type !== 'return') return malformed('field', line, `"type" is "call" or "return", got ${describeJson(type)}`);
   const allowed = type === 'call' ? callFields : returnFields;
   for (const name of Object.keys(value)) {
     if (!allowed.includes(name)) {
-      return fail('field', line, `a ${type} has no field "${name}" (fields: ${allowed.map((f) => `"${f}"`).join(', ')})`);
+      return malformed('field', line, `a ${type} has no field "${name}" (fields: ${allowed.map((f) => `"${f}"`).join(', ')})`);
     }
   }
   const id = value['id'];
-  if (!isIdentity(id)) return fail('field', line, `"id" is an integer or a string, got ${describeJson(id)}`);
+  if (!isIdentity(id)) return malformed('field', line, `"id" is an integer or a string, got ${describeJson(id)}`);
   const time = value['time'];
   if (time !== undefined && (typeof time !== 'number' || !Number.isFinite(time))) {
-    return fail('field', line, `"time" is a number of milliseconds, got ${describeJson(time)}`);
+    return malformed('field', line, `"time" is a number of milliseconds, got ${describeJson(time)}`);
   }
   const timed = time === undefined ? {} : { time };
   if (type === 'call') {
     const client = value['client'];
-    if (!isIdentity(client)) return fail('field', line, `a call needs "client" (an integer or a string), got ${describeJson(client)}`);
-    if (!Object.hasOwn(value, 'op')) return fail('field', line, 'a call needs "op" (the operation)');
+    if (!isIdentity(client)) return malformed('field', line, `a call needs "client" (an integer or a string), got ${describeJson(client)}`);
+    if (!Object.hasOwn(value, 'op')) return malformed('field', line, 'a call needs "op" (the operation)');
     return ok({ type, id, client, op: value['op'], ...timed, line });
   }
   return ok({ type, id, output: value['output'] ?? null, ...timed, line });

@@ -1,7 +1,8 @@
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
 import { describeJson } from './json.js';
-import type { ClientId, HistoryEvent, MalformedHistory, MalformedReason, OpId, Operation } from './types.js';
+import type { ClientId, HistoryEvent, MalformedHistory, OpId, Operation } from './types.js';
+import { malformed } from './types.js';
 
 /**
  * Builds the operations of a history from its events and checks that the history is well formed:
@@ -15,7 +16,7 @@ export function buildOperations<I, O>(events: readonly HistoryEvent<I, O>[]): Re
   for (let i = 0; i < events.length; i++) {
     if ((events[i]?.time !== undefined) !== timed) {
       const [withTime, without] = timed ? [0, i] : [i, 0];
-      return fail('mixedTimes', lineOf(i),
+      return malformed('mixedTimes', lineOf(i),
         `line ${lineOf(without)} has no "time" but line ${lineOf(withTime)} does: give every event a time, or none`);
     }
   }
@@ -35,7 +36,7 @@ export function buildOperations<I, O>(events: readonly HistoryEvent<I, O>[]): Re
     if (e.type === 'call') {
       const first = building.get(e.id);
       if (first !== undefined) {
-        return fail('duplicateId', lineOf(i), `operation ${describeJson(e.id)} is called again (first called on line ${lineOf(first.call)})`);
+        return malformed('duplicateId', lineOf(i), `operation ${describeJson(e.id)} is called again (first called on line ${lineOf(first.call)})`);
       }
       building.set(e.id, { call: i, returnIndex: -1 });
       order.push(e.id);
@@ -55,13 +56,13 @@ export function buildOperations<I, O>(events: readonly HistoryEvent<I, O>[]): Re
     if (op === undefined) {
       const later = firstCall.get(e.id);
       return later === undefined
-        ? fail('returnWithoutCall', line, `operation ${id} returns but was never called`)
-        : fail('returnBeforeCall', line, `operation ${id} returns before its call (on line ${lineOf(later)})`);
+        ? malformed('returnWithoutCall', line, `operation ${id} returns but was never called`)
+        : malformed('returnBeforeCall', line, `operation ${id} returns before its call (on line ${lineOf(later)})`);
     }
-    if (op.returnIndex >= 0) return fail('duplicateReturn', line, `operation ${id} returns again (first returned on line ${lineOf(op.returnIndex)})`);
+    if (op.returnIndex >= 0) return malformed('duplicateReturn', line, `operation ${id} returns again (first returned on line ${lineOf(op.returnIndex)})`);
     // What is left: it returns at a time before its call's.
     const callTime = events[op.call]?.time ?? 0;
-    return fail('returnBeforeCall', line,
+    return malformed('returnBeforeCall', line,
       `operation ${id} returns at time ${e.time ?? 0}, before its call at time ${callTime} (line ${lineOf(op.call)})`);
   }
 
@@ -116,8 +117,4 @@ function findOverlappingCalls(operations: readonly Operation<unknown, unknown>[]
     }
   }
   return first;
-}
-
-function fail(reason: MalformedReason, line: number, message: string): { ok: false; error: MalformedHistory } {
-  return err({ reason, line, message });
 }

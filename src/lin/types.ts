@@ -1,3 +1,5 @@
+import { err } from '../core/result.js';
+
 /**
  * The vocabulary of client histories: the events clients record (a call, later perhaps a return)
  * and the operations the checker builds from them.
@@ -78,4 +80,9 @@ export interface MalformedHistory {
   readonly reason: MalformedReason;
   readonly line: number;
   readonly message: string;
+}
+
+/** A failed Result saying that a history is malformed: `reason` shows on `line`, as `message` says. */
+export function malformed(reason: MalformedReason, line: number, message: string): { readonly ok: false; readonly error: MalformedHistory } {
+  return err({ reason, line, message });
 }

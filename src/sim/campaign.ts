@@ -1,6 +1,7 @@
 import type { AnySimSystem } from './systems/entry.js';
 import type { SimRunOptions } from './simulator.js';
 import type { FaultCounts, SimReport } from './report.js';
+import { zeroFaultCounts } from './report.js';
 
 /**
  * Many seeds of one system: runs them in order and totals what they did. The CLI, `verify` and
@@ -26,10 +27,7 @@ export function runCampaign(
   system: AnySimSystem, seeds: Iterable<number>, options: Omit<SimRunOptions, 'seed'>,
   onReport: (report: SimReport) => void = () => undefined,
 ): CampaignSummary {
-  const faults: FaultCounts = {
-    lost: 0, duplicated: 0, reordered: 0, partitionDrops: 0, partitions: 0, oneWayPartitions: 0,
-    crashes: 0, restarts: 0, unsyncedLost: 0, unsyncedKept: 0, tornWrites: 0, diskErrors: 0,
-  };
+  const faults = zeroFaultCounts();
   let runs = 0;
   let hostSteps = 0;
   let clientSteps = 0;

@@ -27,8 +27,19 @@ export interface CrashOutcome {
   readonly tornAtByte?: number;
 }
 
+/** One crash outcome in words, e.g. `state: kept v2/3` or `state: torn v1/1 at byte 7`. */
+export function describeCrashOutcome(o: CrashOutcome): string {
+  return `${o.name}: ${o.outcome}${o.outcome === 'lost' ? '' : ` v${o.version}/${o.unsynced}`}` +
+    `${o.tornAtByte !== undefined ? ` at byte ${o.tornAtByte}` : ''}`;
+}
+
 /** Which operation a simulated disk error hit. */
 export type DiskOp = 'read' | 'write' | 'sync';
+
+/** A disk operation in words, e.g. `write of 'state'` (a sync names no blob). */
+export function describeDiskOp(op: DiskOp, name: string): string {
+  return `${op}${name === '' ? '' : ` of '${name}'`}`;
+}
 
 /** Counts of what a disk did, for reports. */
 export interface DiskCounts {
@@ -133,7 +144,7 @@ export class SimDisk implements DurableStore {
   private error(op: DiskOp, name: string): Result<never, DiskError> {
     this.counts.errors++;
     this.onError?.(op, name);
-    return err({ kind: 'io', detail: `simulated disk error on ${op}${name === '' ? '' : ` of '${name}'`}` });
+    return err({ kind: 'io', detail: `simulated disk error on ${describeDiskOp(op, name)}` });
   }
 }
 

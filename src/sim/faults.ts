@@ -163,26 +163,27 @@ export function withOverrides(plan: FaultPlan, overrides: FaultOverrides): Fault
 
 /** What is wrong with a plan's values, or null when they are all in range. */
 export function planProblem(plan: FaultPlan): string | null {
-  const probabilities: [string, number][] = [
-    ['network.lossRate', plan.network.lossRate],
-    ['network.dupRate', plan.network.dupRate],
-    ['network.reorderRate', plan.network.reorderRate],
-    ['partitions.oneWayFraction', plan.partitions.oneWayFraction],
-    ['disk.unsyncedLossRate', plan.disk.unsyncedLossRate],
-    ['disk.tornWriteRate', plan.disk.tornWriteRate],
-    ['disk.errorRate', plan.disk.errorRate],
+  // Probabilities first, then non-negative quantities: the first value out of range is reported.
+  const fields: [name: string, value: number, range: 'probability' | 'nonNegative'][] = [
+    ['network.lossRate', plan.network.lossRate, 'probability'],
+    ['network.dupRate', plan.network.dupRate, 'probability'],
+    ['network.reorderRate', plan.network.reorderRate, 'probability'],
+    ['partitions.oneWayFraction', plan.partitions.oneWayFraction, 'probability'],
+    ['disk.unsyncedLossRate', plan.disk.unsyncedLossRate, 'probability'],
+    ['disk.tornWriteRate', plan.disk.tornWriteRate, 'probability'],
+    ['disk.errorRate', plan.disk.errorRate, 'probability'],
+    ['network.reorderDelayMsMax', plan.network.reorderDelayMsMax, 'nonNegative'],
+    ['partitions.ratePerSec', plan.partitions.ratePerSec, 'nonNegative'],
+    ['partitions.durationMsMin', plan.partitions.durationMsMin, 'nonNegative'],
+    ['crashes.ratePerHostPerSec', plan.crashes.ratePerHostPerSec, 'nonNegative'],
+    ['crashes.downMsMin', plan.crashes.downMsMin, 'nonNegative'],
+    ['clocks.skewMsMax', plan.clocks.skewMsMax, 'nonNegative'],
+    ['clocks.driftPpmMax', plan.clocks.driftPpmMax, 'nonNegative'],
   ];
-  for (const [name, p] of probabilities) if (!(p >= 0 && p <= 1)) return `${name} must be in [0, 1], got ${p}`;
-  const nonNegative: [string, number][] = [
-    ['network.reorderDelayMsMax', plan.network.reorderDelayMsMax],
-    ['partitions.ratePerSec', plan.partitions.ratePerSec],
-    ['partitions.durationMsMin', plan.partitions.durationMsMin],
-    ['crashes.ratePerHostPerSec', plan.crashes.ratePerHostPerSec],
-    ['crashes.downMsMin', plan.crashes.downMsMin],
-    ['clocks.skewMsMax', plan.clocks.skewMsMax],
-    ['clocks.driftPpmMax', plan.clocks.driftPpmMax],
-  ];
-  for (const [name, x] of nonNegative) if (!(x >= 0 && Number.isFinite(x))) return `${name} must be >= 0, got ${x}`;
+  for (const [name, x, range] of fields) {
+    if (range === 'probability' && !(x >= 0 && x <= 1)) return `${name} must be in [0, 1], got ${x}`;
+    if (range === 'nonNegative' && !(x >= 0 && Number.isFinite(x))) return `${name} must be >= 0, got ${x}`;
+  }
   if (plan.partitions.durationMsMax < plan.partitions.durationMsMin) return 'partitions.durationMsMax < durationMsMin';
   if (plan.crashes.downMsMax < plan.crashes.downMsMin) return 'crashes.downMsMax < downMsMin';
   // A drift of a million ppm or more would stop or reverse a clock.

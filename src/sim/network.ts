@@ -26,14 +26,12 @@ export interface NetworkCounts {
   unknownDst: number;
 }
 
-/** The fate of one packet: how many copies arrive, when, and which faults it met. */
+/** The fate of one packet: how many copies arrive, when, and whether it was held back. */
 export interface Fate {
   /** 0 (lost), 1, or 2 (duplicated). */
   copies: number;
   /** Arrival time of each copy, in simulated microseconds; only the first `copies` are meaningful. */
   readonly arrivalsUs: [number, number];
-  lost: boolean;
-  duplicated: boolean;
   /** Extra hold-back of a reordered packet, in microseconds (0 when not reordered). */
   heldBackUs: number;
 }
@@ -49,7 +47,7 @@ export class SimNetwork {
   private readonly cuts: Int32Array;
   private cutLinks = 0;
   /** The fate of the last packet sent; reused, so read it before the next send. */
-  private readonly fate: Fate = { copies: 0, arrivalsUs: [0, 0], lost: false, duplicated: false, heldBackUs: 0 };
+  private readonly fate: Fate = { copies: 0, arrivalsUs: [0, 0], heldBackUs: 0 };
 
   /** A network between `endpoints` endpoints, drawing faults from `prng`. */
   constructor(readonly endpoints: number, private readonly faults: NetworkFaults, private readonly prng: Prng) {
@@ -62,12 +60,9 @@ export class SimNetwork {
     const p = this.prng;
     const faults = this.faults;
     this.counts.sent++;
-    f.lost = false;
-    f.duplicated = false;
     f.heldBackUs = 0;
     if (this.faultsOn && p.chance(faults.lossRate)) {
       this.counts.lost++;
-      f.lost = true;
       f.copies = 0;
       return f;
     }
@@ -81,7 +76,6 @@ export class SimNetwork {
       }
       if (p.chance(faults.dupRate)) {
         f.copies = 2;
-        f.duplicated = true;
         f.arrivalsUs[1] = nowUs + sampleDelayUs(faults.delay, p);
         this.counts.duplicated++;
       }

@@ -2,6 +2,7 @@ import type { HostId } from '../framework/types.js';
 import type { FaultPlan } from './faults.js';
 import { describePlan } from './faults.js';
 import type { CrashOutcome, DiskOp } from './disk.js';
+import { describeCrashOutcome, describeDiskOp } from './disk.js';
 import type { LinVerdict } from './history.js';
 
 /**
@@ -63,6 +64,14 @@ export interface FaultCounts {
   diskErrors: number;
 }
 
+/** Fault counts that are all zero, to count up from. */
+export function zeroFaultCounts(): FaultCounts {
+  return {
+    lost: 0, duplicated: 0, reordered: 0, partitionDrops: 0, partitions: 0, oneWayPartitions: 0,
+    crashes: 0, restarts: 0, unsyncedLost: 0, unsyncedKept: 0, tornWrites: 0, diskErrors: 0,
+  };
+}
+
 /** Packet counts that are not faults. */
 export interface PacketCounts {
   sent: number;
@@ -111,25 +120,31 @@ export function describeFault(f: FaultEvent): string {
     case 'clock':
       return `${t}  ${f.host} clock offset ${f.offsetMs.toFixed(1)}ms drift ${f.driftPpm.toFixed(0)}ppm`;
     case 'crash': {
-      const disk = f.disk.map((d) => `${d.name}: ${d.outcome}${d.outcome === 'lost' ? '' : ` v${d.version}/${d.unsynced}`}` +
-        `${d.tornAtByte !== undefined ? ` at byte ${d.tornAtByte}` : ''}`);
+      const disk = f.disk.map(describeCrashOutcome);
       return `${t}  ${f.host} CRASH${disk.length > 0 ? ` (unsynced writes: ${disk.join(', ')})` : ''}`;
     }
     case 'restart':
       return `${t}  ${f.host} restart`;
     case 'startRefused':
       return `${t}  ${f.host} refused to start (${f.error}); tried again later`;
-    case 'partition':
-      return `${t}  partition #${f.id} ${f.oneWay ? 'one-way' : 'symmetric'}: {${f.from.join(',')}} ${f.oneWay ? '-/->' : '<-/->'} {${f.to.join(',')}}`;
+    case 'partition': {
+      const [kind, sides] = describePartition(f.oneWay, f.from, f.to);
+      return `${t}  partition #${f.id} ${kind}: ${sides}`;
+    }
     case 'heal':
       return `${t}  heal partition #${f.id}`;
     case 'diskError':
-      return `${t}  ${f.host} disk error on ${f.op}${f.name === '' ? '' : ` of '${f.name}'`}`;
+      return `${t}  ${f.host} disk error on ${describeDiskOp(f.op, f.name)}`;
     default: {
       const never: never = f;
       return JSON.stringify(never);
     }
   }
+}
+
+/** A partition in words: 'one-way' or 'symmetric', and its sides, e.g. `{a,b} -/-> {c}`. */
+export function describePartition(oneWay: boolean, from: readonly string[], to: readonly string[]): [kind: string, sides: string] {
+  return [oneWay ? 'one-way' : 'symmetric', `{${from.join(',')}} ${oneWay ? '-/->' : '<-/->'} {${to.join(',')}}`];
 }
 
 /** Fault counts in one line. */

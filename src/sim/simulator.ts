@@ -10,7 +10,7 @@ import { assert } from '../core/assert.js';
 import type { FaultOverrides, FaultPlan } from './faults.js';
 import { noFaults, pickFaultPlan, withOverrides } from './faults.js';
 import { SimClock } from './clock.js';
-import { SimDisk } from './disk.js';
+import { SimDisk, describeCrashOutcome, describeDiskOp } from './disk.js';
 import { SimNetwork } from './network.js';
 import { EventQueue } from './queue.js';
 import { planFaults } from './schedule.js';
@@ -20,7 +20,7 @@ import type { TraceNames } from './trace.js';
 import { History } from './history.js';
 import type { HistoryEvent, LinVerdict } from './history.js';
 import type { FaultCounts, FaultEvent, SimFailure, SimFailureKind, SimReport } from './report.js';
-import { scheduleKeptMax } from './report.js';
+import { describePartition, scheduleKeptMax, zeroFaultCounts } from './report.js';
 import type { LivenessView, SafetyCheck, SafetyView, SimClient, SimSystem, TimedEvent } from './system.js';
 
 /**
@@ -180,10 +180,8 @@ class Run<P, M, C, O, R> {
   private readonly safety: SafetyCheck<P> | null;
   private readonly schedule: FaultEvent[] = [];
   private scheduleTruncated = false;
-  private readonly counts: FaultCounts = {
-    lost: 0, duplicated: 0, reordered: 0, partitionDrops: 0, partitions: 0, oneWayPartitions: 0,
-    crashes: 0, restarts: 0, unsyncedLost: 0, unsyncedKept: 0, tornWrites: 0, diskErrors: 0,
-  };
+  /** The faults besides packet faults, which the network counts (see `report`). */
+  private readonly counts: FaultCounts = zeroFaultCounts();
   private nowUs = 0;
   private quietFromUs = -1;
   private nextPacketId = 1;
@@ -385,11 +383,11 @@ class Run<P, M, C, O, R> {
         this.hostSteps++;
       }
     } catch (x) {
-      this.stepping = null;
       this.fail('exception', describeError(x), e.id);
       return;
+    } finally {
+      this.stepping = null;
     }
-    this.stepping = null;
     e.steps++;
     this.trace.complete(slot, this.receivedId, action);
     e.busyUntilUs = this.nowUs + this.stepCostUs;
@@ -529,18 +527,15 @@ class Run<P, M, C, O, R> {
     }
     const pkt: InFlight<M> = { id, src, dst, msg, bytes };
     const fate = this.network.transmit(this.nowUs);
-    if (fate.lost) {
-      this.counts.lost++;
+    if (fate.copies === 0) {
       this.trace.record('drop', this.nowUs, src, dst, id, 'loss');
       return;
     }
     if (fate.heldBackUs > 0) {
-      this.counts.reordered++;
       this.trace.record('reorder', this.nowUs, src, dst, id, `by ${(fate.heldBackUs / 1000).toFixed(3)}ms`);
     }
     this.push(fate.arrivalsUs[0], 'deliver', dst, 0, -1, pkt);
     if (fate.copies === 2) {
-      this.counts.duplicated++;
       this.trace.record('dup', this.nowUs, src, dst, id, null);
       this.push(fate.arrivalsUs[1], 'deliver', dst, 0, -1, pkt);
     }
@@ -557,7 +552,6 @@ class Run<P, M, C, O, R> {
     if (e === undefined || src === undefined) return;
     if (this.network.isCut(pkt.src, pkt.dst)) {
       this.network.counts.partitionDrops++;
-      this.counts.partitionDrops++;
       this.trace.record('drop', this.nowUs, pkt.src, pkt.dst, pkt.id, 'partition');
       return;
     }
@@ -642,9 +636,7 @@ class Run<P, M, C, O, R> {
     }
     this.trace.record('crash', this.nowUs, e.index, -1, -1, null);
     for (const o of outcomes) {
-      this.trace.record('disk', this.nowUs, e.index, -1, -1,
-        `${o.name}: ${o.outcome}${o.outcome === 'lost' ? '' : ` v${o.version}/${o.unsynced}`}` +
-        `${o.tornAtByte !== undefined ? ` at byte ${o.tornAtByte}` : ''}`);
+      this.trace.record('disk', this.nowUs, e.index, -1, -1, describeCrashOutcome(o));
     }
     this.note({ kind: 'crash', atMs: this.nowUs / 1000, host: e.id, disk: outcomes });
   }
@@ -672,8 +664,7 @@ class Run<P, M, C, O, R> {
     if (p.oneWay) this.counts.oneWayPartitions++;
     const from = p.from.map((i) => this.endpointName(i));
     const to = p.to.map((i) => this.endpointName(i));
-    this.trace.record('partition', this.nowUs, -1, -1, p.id,
-      `${p.oneWay ? 'one-way' : 'symmetric'} {${from.join(',')}} ${p.oneWay ? '-/->' : '<-/->'} {${to.join(',')}}`);
+    this.trace.record('partition', this.nowUs, -1, -1, p.id, describePartition(p.oneWay, from, to).join(' '));
     this.note({ kind: 'partition', atMs: this.nowUs / 1000, id: p.id, from, to, oneWay: p.oneWay });
   }
 
@@ -687,7 +678,7 @@ class Run<P, M, C, O, R> {
 
   private diskError(e: Endpoint<P, M>, op: 'read' | 'write' | 'sync', name: string): void {
     this.counts.diskErrors++;
-    this.trace.record('disk', this.nowUs, e.index, -1, -1, `error on ${op}${name === '' ? '' : ` of '${name}'`}`);
+    this.trace.record('disk', this.nowUs, e.index, -1, -1, `error on ${describeDiskOp(op, name)}`);
     this.note({ kind: 'diskError', atMs: this.nowUs / 1000, host: e.id, op, name });
   }
 
@@ -823,7 +814,7 @@ class Run<P, M, C, O, R> {
       hostSteps: this.hostSteps,
       clientSteps: this.clientSteps,
       events: this.trace.count,
-      faults: { ...this.counts },
+      faults: { ...this.counts, lost: n.lost, duplicated: n.duplicated, reordered: n.reordered, partitionDrops: n.partitionDrops },
       packets: { sent: n.sent + n.unknownDst, delivered: n.delivered, downDrops: n.downDrops, overflowDrops: n.overflowDrops, unknownDst: n.unknownDst },
       schedule: this.schedule,
       scheduleTruncated: this.scheduleTruncated,
