@@ -1,3 +1,4 @@
+import { errorText } from '../core/errors.js';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandIo, CommandSpec } from './args.js';
@@ -5,7 +6,7 @@ import { runCommand, UsageError } from './args.js';
 import {
   generateService, hostProblem, namePattern, privateFileName, renderPrivateFile, renderServiceFile, serviceFileName,
 } from '../net/service-file.js';
-import { errorText, formatAddress } from '../net/log.js';
+import { formatAddress } from '../net/log.js';
 
 const spec: CommandSpec = {
   name: 'ironfleet certs',

@@ -1,3 +1,4 @@
+import { errorText } from '../core/errors.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,7 +125,7 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
       io.out('  every step of every server passed the refinement monitor');
       return 0;
     } catch (e) {
-      io.err(`ironfleet demo: ${e instanceof Error ? e.message : String(e)}`);
+      io.err(`ironfleet demo: ${errorText(e)}`);
       for (const [name, p] of servers) for (const l of p.errLines.slice(-3)) io.err(`  ${name}: ${l}`);
       return 1;
     } finally {

@@ -1,3 +1,4 @@
+import { errorText } from '../core/errors.js';
 import { readFileSync, statSync } from 'node:fs';
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
@@ -64,7 +65,7 @@ function readHistory(path: string): Result<string, string> {
     if (path !== '-' && statSync(path).size > historyCharsMax) return err(`it is larger than ${historyCharsMax} bytes`);
     return ok(readFileSync(path === '-' ? 0 : path, 'utf8'));
   } catch (e) {
-    return err(e instanceof Error ? e.message : String(e));
+    return err(errorText(e));
   }
 }
 

@@ -1,3 +1,4 @@
+import { errorText } from '../core/errors.js';
 import type { Result } from '../core/result.js';
 import { ok } from '../core/result.js';
 import { describeJson, isRecord } from './json.js';
@@ -48,7 +49,7 @@ function parseEvent(raw: string, line: number): Result<HistoryEvent, MalformedHi
   try {
     value = JSON.parse(raw);
   } catch (e) {
-    return malformed('syntax', line, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    return malformed('syntax', line, `not valid JSON (${errorText(e)})`);
   }
   if (!isRecord(value)) return malformed('syntax', line, `an event is a JSON object, got ${describeJson(value)}`);
   const type = value['type'];

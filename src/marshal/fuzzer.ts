@@ -8,6 +8,7 @@
  *   decoder accepts nothing an encoder could not have produced;
  * - a refusal's offset lies within the input (a decoder that ran past the end would not).
  */
+import { sameBytes } from '../core/bytes.js';
 import type { CommandIo, CommandSpec } from '../cli/args.js';
 import { runCommand } from '../cli/args.js';
 import { Prng } from '../core/prng.js';
@@ -220,11 +221,6 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 function hex(b: Uint8Array): string {
   let s = '';

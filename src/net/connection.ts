@@ -4,6 +4,7 @@
  * for what leaves. Whoever owns the connection decides admission, delivery and logging through
  * its hooks; the connection itself never throws on anything a peer sends.
  */
+import { errorText } from '../core/errors.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { HostId } from '../framework/types.js';
@@ -13,7 +14,7 @@ import type { LocalIdentity } from './identity.js';
 import type { TransportLimits } from './limits.js';
 import type { TransportStats } from './stats.js';
 import { encodeFrame, frameHeaderBytes, FrameDecoder } from './frame.js';
-import { errorText } from './log.js';
+
 
 /**
  * How connections are secured. With TLS, the peer's public key comes from its certificate and

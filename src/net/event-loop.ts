@@ -10,6 +10,7 @@
  * journal has passed that check (and the onStep observer, such as the refinement monitor, has
  * accepted it), so a rejected step never puts a packet on the wire.
  */
+import { errorText } from '../core/errors.js';
 import type { HostId, Packet } from '../framework/types.js';
 import type { DurableStore, HostEnvironment, ImplHost, StepReport } from '../framework/host.js';
 import { JournalingEnvironment } from '../framework/host.js';
@@ -19,7 +20,7 @@ import { BoundedQueue } from '../core/bounded.js';
 import { assert } from '../core/assert.js';
 import type { Transport } from './transport.js';
 import type { Logger } from './log.js';
-import { errorText, stderrLogger } from './log.js';
+import { stderrLogger } from './log.js';
 import { shortId } from './identity.js';
 
 /** One step as the loop saw it. */

@@ -4,13 +4,14 @@
  * over the old file and fsyncing the directory, so a crash leaves either the old or the new blob,
  * never a torn one. Errors are DiskError values (ENOSPC becomes 'full'), never exceptions.
  */
+import { errorText } from '../core/errors.js';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DiskError, DurableStore } from '../framework/host.js';
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
 import { assert } from '../core/assert.js';
-import { errorText } from './log.js';
+
 
 /** Blob names: file names without separators or a leading dot (temporary files start with one). */
 export const blobNamePattern = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;

@@ -3,10 +3,11 @@
  * public key is held as its SubjectPublicKeyInfo DER (the bytes that are hashed), the private key
  * as a node:crypto KeyObject.
  */
+import { errorText } from '../core/errors.js';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { HostId } from '../framework/types.js';
 import { selfSignedCertificatePem } from './certificate.js';
-import { errorText } from './log.js';
+
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
 

@@ -4,6 +4,7 @@
  * Result whose error names the file and the problem, so a misconfigured server stops with a
  * sentence rather than a stack trace.
  */
+import { errorText } from '../core/errors.js';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { HostId } from '../framework/types.js';
@@ -14,7 +15,7 @@ import {
   generateIdentity, hostIdOfPublicKey, identityOfPrivateKey, parseEd25519PrivateKey, parseEd25519PublicKey,
   pkcs8DerOf,
 } from './identity.js';
-import { errorText, formatAddress } from './log.js';
+import { formatAddress } from './log.js';
 
 /** The `kind` field of a service file. */
 export const serviceFileKind = 'ironfleet-service';

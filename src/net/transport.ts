@@ -8,6 +8,7 @@
  * and dials the servers. Every delivered packet's `src` is the id of the key the peer proved it
  * holds, never something the peer claims.
  */
+import { errorText } from '../core/errors.js';
 import type { Server, Socket } from 'node:net';
 import type { HostId, Packet } from '../framework/types.js';
 import type { MessageCodec } from '../framework/codec.js';
@@ -23,7 +24,7 @@ import { transportLimits } from './limits.js';
 import type { DropReason, TransportStats } from './stats.js';
 import { copyStats, emptyStats } from './stats.js';
 import type { Logger } from './log.js';
-import { errorText, formatAddress, stderrLogger } from './log.js';
+import { formatAddress, stderrLogger } from './log.js';
 import type { Security } from './connection.js';
 import { Connection, createListener, makeSecurity } from './connection.js';
 import { encodeFrame, frameHeaderBytes } from './frame.js';

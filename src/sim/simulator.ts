@@ -1,3 +1,4 @@
+import { sameBytes } from '../core/bytes.js';
 import type { DiskError, DurableStore, HostEnvironment, ImplHost } from '../framework/host.js';
 import type { Result } from '../core/result.js';
 import { JournalingEnvironment } from '../framework/host.js';
@@ -838,11 +839,6 @@ function msToUs(ms: number): number {
   return Math.round(ms * 1000);
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** A host id short enough for a trace line (64-hex-digit ids are cut to 8). */
 function shortName(id: HostId): string {
