@@ -28,6 +28,18 @@ const pureLayerRules = {
   ],
 };
 
+// The toolkit and the framework serve every system and know none: dependencies point down
+// (DESIGN.md), and each system's bindings, and the registries that list them, live elsewhere.
+const systemDirs = ['lock', 'rsl', 'kv', 'apps', 'cli', 'bench'];
+const toolkitRules = {
+  'no-restricted-imports': ['error', {
+    patterns: [{
+      group: systemDirs.flatMap((d) => [`**/${d}/*`, `**/${d}`]),
+      message: 'The toolkit knows no system: a system binds itself to the toolkit (src/<system>/model.ts, sim.ts), and src/cli lists them.',
+    }],
+  }],
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'dist-typecheck/**', 'node_modules/**', 'bench-report/**', 'test/fixtures/**'] },
   js.configs.recommended,
@@ -50,6 +62,10 @@ export default tseslint.config(
     files: ['src/*/spec.ts', 'src/*/protocol/**/*.ts', 'src/*/impl/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: pureLayerRules,
+  },
+  {
+    files: ['src/{core,framework,marshal,net,check,sim,lin}/**/*.ts'],
+    rules: toolkitRules,
   },
   {
     files: ['bin/**/*.js', 'eslint.config.js'],

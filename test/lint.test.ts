@@ -33,6 +33,32 @@ describe('lint rules', () => {
     expect((outside?.messages ?? []).map((m) => m.ruleId)).not.toContain('no-restricted-globals');
   });
 
+  it('rejects imports of a system, of the command or of the benchmarks from the toolkit', async () => {
+    const eslint = new ESLint({
+      ignore: false,
+      overrideConfig: [{
+        files: ['**/*.ts'],
+        languageOptions: { parserOptions: { projectService: false } },
+        rules: {
+          '@typescript-eslint/no-floating-promises': 'off',
+          '@typescript-eslint/no-misused-promises': 'off',
+          '@typescript-eslint/switch-exhaustiveness-check': 'off',
+        },
+      }],
+    });
+    const code = readFileSync('test/fixtures/toolkit-imports-system.ts', 'utf8');
+    for (const dir of ['core', 'framework', 'marshal', 'net', 'check', 'sim', 'lin', 'sim/testing']) {
+      const [result] = await eslint.lintText(code, { filePath: `src/${dir}/probe.ts` });
+      const restricted = (result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports');
+      expect(restricted.length, dir).toBe(4);
+    }
+    // A system may import the toolkit and itself; the command may import systems.
+    for (const filePath of ['src/lock/probe.ts', 'src/cli/probe.ts']) {
+      const [result] = await eslint.lintText(code, { filePath });
+      expect((result?.messages ?? []).filter((m) => m.ruleId === 'no-restricted-imports'), filePath).toEqual([]);
+    }
+  });
+
   it('rejects floating promises everywhere', async () => {
     const eslint = new ESLint({ ignore: false });
     const [result] = await eslint.lintFiles(['test/fixtures/floating-promise.ts']);

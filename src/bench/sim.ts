@@ -1,5 +1,5 @@
 import type { Benchmark, BenchFigure, BenchOptions } from './types.js';
-import { simSystems } from '../sim/systems/index.js';
+import { simSystems } from '../cli/systems.js';
 import { runCampaign, seedRange } from '../sim/campaign.js';
 
 /**

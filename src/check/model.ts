@@ -3,7 +3,7 @@ import type { Fingerprint } from './fingerprint.js';
 
 /**
  * What the model checker explores: initial states, named actions and the successors of a state,
- * with the properties to check. A model is a plain object; src/check/models holds the ones the
+ * with the properties to check. A model is a plain object; src/cli/models.ts lists the ones the
  * `ironfleet check` command knows, and src/check/distributed.ts builds one from any host protocol.
  */
 export interface Model<S> {

@@ -4,7 +4,7 @@ import { assert } from '../core/assert.js';
 import type { CheckOptions, CheckResult } from '../check/check.js';
 import { check } from '../check/check.js';
 import type { Model } from '../check/model.js';
-import { models } from '../check/models/index.js';
+import { models } from './models.js';
 import { formatProgress, formatResult, resultJson } from '../check/report.js';
 
 /**

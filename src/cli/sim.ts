@@ -1,7 +1,7 @@
 import type { CommandIo, CommandSpec, FlagSpec, ParsedArgs } from './args.js';
 import { exitUsage, runCommand, usage, UsageError } from './args.js';
-import { simSystems } from '../sim/systems/index.js';
-import type { SimSystemEntry, SystemOptionValues } from '../sim/systems/index.js';
+import { simSystems } from './systems.js';
+import type { SimSystemEntry, SystemOptionValues } from './systems.js';
 import type { FaultOverrides } from '../sim/faults.js';
 import type { SimRunOptions } from '../sim/simulator.js';
 import { runCampaign, seedRange } from '../sim/campaign.js';

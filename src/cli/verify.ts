@@ -4,9 +4,9 @@ import { runCommand } from './args.js';
 import type { Model } from '../check/model.js';
 import { check } from '../check/check.js';
 import { twoPhaseModel } from '../check/models/twophase.js';
-import { lockModel } from '../check/models/lock.js';
+import { lockModel } from '../lock/model.js';
 import { runCampaign, seedRange } from '../sim/campaign.js';
-import { simSystems } from '../sim/systems/index.js';
+import { simSystems } from '../cli/systems.js';
 
 /**
  * `ironfleet verify`: the long checking campaigns that `npm test` keeps short — bigger model

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { check } from '../check/check.js';
-import { lockModel } from '../check/models/lock.js';
+import { lockModel } from './model.js';
 import { lockProtocol, type LockHostState } from './protocol/host.js';
 import { notEnabled } from '../framework/protocol.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../sim/simulator.js';
 import { runCampaign, seedRange } from '../sim/campaign.js';
-import { anySystem } from '../sim/systems/entry.js';
+import { anySystem } from '../sim/entry.js';
 import { monitor } from '../check/monitor.js';
 import { lockSystem } from './sim.js';
 import { lockProtocol, type LockConfig, type LockHostState } from './protocol/host.js';

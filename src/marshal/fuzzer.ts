@@ -9,15 +9,12 @@
  * - a refusal's offset lies within the input (a decoder that ran past the end would not).
  */
 import { sameBytes } from '../core/bytes.js';
-import type { CommandIo, CommandSpec } from '../cli/args.js';
-import { runCommand } from '../cli/args.js';
 import { Prng } from '../core/prng.js';
 import type { DecodeError } from '../framework/codec.js';
 import { firstDifference } from '../framework/refinement.js';
 import type { CompiledCodec, DecodeResult } from './compile.js';
 import { compileCodec } from './compile.js';
 import type { RegisteredGrammar } from './grammars.js';
-import { allGrammars } from './grammars.js';
 import { randomValue } from './random.js';
 
 /** Most failures kept in a report; the rest are only counted. */
@@ -226,55 +223,4 @@ function hex(b: Uint8Array): string {
   let s = '';
   for (const x of b.subarray(0, 256)) s += x.toString(16).padStart(2, '0');
   return b.length > 256 ? `${s}... (${b.length} bytes)` : s;
-}
-
-/** Inputs fuzzed when --inputs is not given. */
-export const defaultInputs = 1_000_000;
-
-const spec: CommandSpec = {
-  name: 'fuzz',
-  summary: 'Fuzzes the decoder of every registered message grammar with encodings of random values, ' +
-    'mutations of them and random bytes; checks that decoding never throws, that values round-trip, ' +
-    'that every accepted input re-encodes to the same bytes, and that every refusal points inside ' +
-    'the input. Exits 1 on any failure.',
-  positionals: [],
-  flags: {
-    inputs: { type: 'number', integer: true, min: 1, value: 'N', help: `how many inputs (default ${defaultInputs})` },
-    seed: { type: 'number', integer: true, min: 0, max: Number.MAX_SAFE_INTEGER, value: 'S', help: 'the Prng seed (default: drawn from the clock, and printed)' },
-    json: { type: 'boolean', help: 'print the report as JSON' },
-  },
-};
-
-/** The fuzz command (src/marshal/fuzz.ts) with `argv`; returns the exit code. */
-export function runFuzzCommand(argv: readonly string[], io: CommandIo): Promise<number> {
-  return runCommand(spec, argv, io, (args) => {
-    const inputs = args.numbers.get('inputs') ?? defaultInputs;
-    const seed = args.numbers.get('seed') ?? Date.now() % 0x1_0000_0000;
-    const names = allGrammars.map((g) => g.name).join(', ');
-    io.err(`fuzzing ${inputs} inputs over ${allGrammars.length} grammars (${names}) with --seed ${seed}`);
-    const startMs = performance.now();
-    const report = fuzz({
-      inputs, seed, grammars: allGrammars,
-      progress: (line) => io.err(`  ${line} (${Math.round((performance.now() - startMs) / 1000)} s)`),
-    });
-    const seconds = (performance.now() - startMs) / 1000;
-    if (args.booleans.has('json')) io.out(JSON.stringify(report));
-    else summarize(report, seconds, io);
-    return report.failureCount === 0 ? 0 : 1;
-  });
-}
-
-function summarize(report: FuzzReport, seconds: number, io: CommandIo): void {
-  for (const f of report.failures) {
-    io.out(`FAIL input ${f.input} (${f.grammar}): ${f.property}: ${f.detail}`);
-    io.out(`     bytes ${f.bytesHex}`);
-  }
-  const rejected = Object.entries(report.rejected).map(([k, n]) => `${k} ${n}`).join(', ');
-  io.out(`${report.inputs} inputs in ${seconds.toFixed(1)} s (${Math.round(report.inputs / seconds)} inputs/s), seed ${report.seed}`);
-  io.out(`  ${report.roundTrips} round trips, ${report.mutated} mutated encodings, ${report.randomBytes} random byte strings`);
-  io.out(`  ${report.accepted} mutated or random inputs decoded (all re-encoded identically unless listed above)`);
-  io.out(`  refused: ${rejected}`);
-  io.out(report.failureCount === 0
-    ? `passed: no decoder threw, every round trip held (seed ${report.seed})`
-    : `FAILED: ${report.failureCount} of ${report.inputs} inputs broke a property; replay with --seed ${report.seed} --inputs ${report.inputs}`);
 }

@@ -1,4 +1,4 @@
-import type { AnySimSystem } from './systems/entry.js';
+import type { AnySimSystem } from './entry.js';
 import type { SimRunOptions } from './simulator.js';
 import type { FaultCounts, SimReport } from './report.js';
 import { zeroFaultCounts } from './report.js';

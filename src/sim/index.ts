@@ -15,5 +15,5 @@ export type { SimReport, SimFailure, SimFailureKind, FaultEvent, FaultCounts } f
 export { describeRun, failureLine } from './report.js';
 export { runCampaign, seedRange } from './campaign.js';
 export type { CampaignSummary } from './campaign.js';
-export { anySystem } from './systems/entry.js';
-export type { AnySimSystem, SimSystemEntry } from './systems/entry.js';
+export { anySystem } from './entry.js';
+export type { AnySimSystem, SimSystemEntry } from './entry.js';

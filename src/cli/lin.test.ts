@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../cli/lin.js';
-import { formatHistory } from './format.js';
-import { generateHistory, kvWorkload } from './generate.js';
+import { run } from './lin.js';
+import { formatHistory } from '../lin/format.js';
+import { generateHistory, kvWorkload } from '../lin/generate.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ironfleet-lin-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

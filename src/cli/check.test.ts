@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { run } from '../cli/check.js';
+import { run } from './check.js';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];

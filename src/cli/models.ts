@@ -1,14 +1,14 @@
-import type { FlagSpec, ParsedArgs } from '../../cli/args.js';
-import type { Result } from '../../core/result.js';
-import { err, ok } from '../../core/result.js';
-import type { SomeModel } from '../model.js';
-import { someModel } from '../model.js';
-import type { LockBug } from './lock.js';
-import { lockBugs, lockModel } from './lock.js';
-import type { RingBug } from './ring.js';
-import { ringBugs, ringModel } from './ring.js';
-import type { TwoPhaseBug } from './twophase.js';
-import { twoPhaseBugs, twoPhaseModel, twoPhaseRmsMax } from './twophase.js';
+import type { FlagSpec, ParsedArgs } from './args.js';
+import type { Result } from '../core/result.js';
+import { err, ok } from '../core/result.js';
+import type { SomeModel } from '../check/model.js';
+import { someModel } from '../check/model.js';
+import type { LockBug } from '../lock/model.js';
+import { lockBugs, lockModel } from '../lock/model.js';
+import type { RingBug } from '../check/models/ring.js';
+import { ringBugs, ringModel } from '../check/models/ring.js';
+import type { TwoPhaseBug } from '../check/models/twophase.js';
+import { twoPhaseBugs, twoPhaseModel, twoPhaseRmsMax } from '../check/models/twophase.js';
 
 /**
  * The models `ironfleet check MODEL` knows: each declares its command-line options (parsed by

@@ -1,7 +1,7 @@
-import type { SimSystem } from '../system.js';
-import type { SimRunOptions } from '../simulator.js';
-import { simulate } from '../simulator.js';
-import type { SimReport } from '../report.js';
+import type { SimSystem } from './system.js';
+import type { SimRunOptions } from './simulator.js';
+import { simulate } from './simulator.js';
+import type { SimReport } from './report.js';
 
 /**
  * What the registry of simulated systems holds: per system, its command-line options and how to

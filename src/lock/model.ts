@@ -1,13 +1,13 @@
-import type { DistributedState } from '../../framework/distributed.js';
-import type { HostProtocol } from '../../framework/protocol.js';
-import { distributedModel } from '../distributed.js';
-import type { LivenessProperty, Model } from '../model.js';
-import type { LockConfig, LockHostState } from '../../lock/protocol/host.js';
-import { lockProtocol } from '../../lock/protocol/host.js';
-import type { LockMsg } from '../../lock/protocol/messages.js';
-import { atMostOneHolder, holderHasLatestEpoch, lockAbstraction, lockedMessagesCorrespond, maxEpoch } from '../../lock/protocol/refinement.js';
-import { lockSpec } from '../../lock/spec.js';
-import { acceptStaleProtocol } from '../../lock/testing.js';
+import type { DistributedState } from '../framework/distributed.js';
+import type { HostProtocol } from '../framework/protocol.js';
+import { distributedModel } from '../check/distributed.js';
+import type { LivenessProperty, Model } from '../check/model.js';
+import type { LockConfig, LockHostState } from './protocol/host.js';
+import { lockProtocol } from './protocol/host.js';
+import type { LockMsg } from './protocol/messages.js';
+import { atMostOneHolder, holderHasLatestEpoch, lockAbstraction, lockedMessagesCorrespond, maxEpoch } from './protocol/refinement.js';
+import { lockSpec } from './spec.js';
+import { acceptStaleProtocol } from './testing.js';
 
 /**
  * IronLock's distributed system as a model: the real protocol of src/lock/protocol, hosts h0..hN-1

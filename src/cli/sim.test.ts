@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { run } from '../cli/sim.js';
+import { run } from './sim.js';
 
 async function sim(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];

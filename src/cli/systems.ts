@@ -1,17 +1,17 @@
-import type { SimSystemEntry, SystemOptionSpec } from './entry.js';
-import { anySystem, numberOption } from './entry.js';
-import { ringSystem } from '../testing/ring.js';
-import type { RingVariant } from '../testing/ring.js';
-import { counterSystem } from '../testing/counter.js';
-import type { CounterVariant } from '../testing/counter.js';
-import { lockSystem, type LockSimVariant } from '../../lock/sim.js';
+import type { SimSystemEntry, SystemOptionSpec } from '../sim/entry.js';
+import { anySystem, numberOption } from '../sim/entry.js';
+import { ringSystem } from '../sim/testing/ring.js';
+import type { RingVariant } from '../sim/testing/ring.js';
+import { counterSystem } from '../sim/testing/counter.js';
+import type { CounterVariant } from '../sim/testing/counter.js';
+import { lockSystem, type LockSimVariant } from '../lock/sim.js';
 
 /**
  * The systems `ironfleet sim` can run, by name. The toy systems of src/sim/testing come with
  * deliberately buggy variants, so anyone can watch the simulator find a bug and replay it.
  */
 
-export type { AnySimSystem, SimSystemEntry, SystemOptionSpec, SystemOptionValues } from './entry.js';
+export type { AnySimSystem, SimSystemEntry, SystemOptionSpec, SystemOptionValues } from '../sim/entry.js';
 
 const ringOptions: Readonly<Record<string, SystemOptionSpec>> = {
   hosts: { type: 'number', value: 'N', help: 'hosts in the ring (default 3)', min: 2, max: 64, integer: true },

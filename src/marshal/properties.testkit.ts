@@ -1,0 +1,78 @@
+/**
+ * The properties every message grammar's codec must have, as a test suite to run over a list of
+ * registered grammars: the toolkit's examples in src/marshal, every system's in src/cli. Only
+ * tests import this module (it needs vitest and fast-check).
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { sameBytes } from '../core/bytes.js';
+import { Prng } from '../core/prng.js';
+import { firstDifference } from '../framework/refinement.js';
+import { arbitrary } from './arbitrary.js';
+import type { CompiledCodec } from './compile.js';
+import { compileCodec } from './compile.js';
+import { mutate } from './fuzzer.js';
+import type { RegisteredGrammar } from './grammars.js';
+import { randomValue } from './random.js';
+
+/** Decoding must not throw, and whatever decodes must re-encode to the very same bytes. */
+function checkDecodeIsTotalAndCanonical(codec: CompiledCodec<unknown>, bytes: Uint8Array): void {
+  const r = codec.decode(bytes);
+  if (r.ok) expect(sameBytes(codec.encode(r.value), bytes)).toBe(true);
+  else {
+    expect(r.error.offset).toBeGreaterThanOrEqual(0);
+    expect(r.error.offset).toBeLessThanOrEqual(bytes.length);
+    expect(r.error.path.startsWith(codec.name)).toBe(true);
+  }
+}
+
+/** Registers, for each grammar, the round-trip, totality and canonical-encoding properties. */
+export function describeGrammarProperties(grammars: readonly RegisteredGrammar[]): void {
+  describe.each(grammars)('grammar $name', ({ name, grammar }) => {
+    const codec = compileCodec(grammar, name);
+
+    it('round-trips every value: decode(encode(x)) equals x', () => {
+      fc.assert(fc.property(arbitrary(grammar), (x) => {
+        const bytes = codec.encode(x);
+        expect(codec.size(x)).toBe(bytes.length);
+        const r = codec.decode(bytes);
+        expect(r.ok).toBe(true);
+        if (r.ok) expect(firstDifference(r.value, x)).toBeNull();
+      }));
+    });
+
+    it('round-trips the seeded randomValue generator too (the fuzzer relies on it)', () => {
+      const prng = new Prng(11);
+      for (let i = 0; i < 200; i++) {
+        const x = randomValue(grammar, prng);
+        const r = codec.decode(codec.encode(x));
+        expect(r.ok && firstDifference(r.value, x)).toBeNull();
+      }
+    });
+
+    it('never throws on random bytes', () => {
+      fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (bytes) => {
+        checkDecodeIsTotalAndCanonical(codec, bytes);
+      }));
+    });
+
+    it('never throws on mutated encodings, and accepts only canonical ones', () => {
+      fc.assert(fc.property(arbitrary(grammar), fc.integer({ min: 0, max: 2 ** 31 }), (x, seed) => {
+        checkDecodeIsTotalAndCanonical(codec, mutate(codec.encode(x), new Prng(seed)));
+      }), { numRuns: 300 });
+    });
+
+    it('refuses every strict prefix of an encoding as truncated', () => {
+      fc.assert(fc.property(arbitrary(grammar), (x) => {
+        const bytes = codec.encode(x);
+        // Every cut of short encodings; about 200 evenly spread cuts of long ones.
+        const step = Math.max(1, Math.floor(bytes.length / 200));
+        for (let cut = 0; cut < bytes.length; cut += step) {
+          const r = codec.decode(bytes.subarray(0, cut));
+          expect(r.ok).toBe(false);
+          if (!r.ok) expect(r.error.kind).toBe('truncated');
+        }
+      }), { numRuns: 30 });
+    });
+  });
+}
