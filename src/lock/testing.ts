@@ -2,9 +2,11 @@ import type { DurableStore, HostEnvironment, ImplHost } from '../framework/host.
 import type { HostId, Packet } from '../framework/types.js';
 import { MemoryStore } from '../framework/memory-store.js';
 import { Prng } from '../core/prng.js';
+import type { HostAction } from '../framework/protocol.js';
+import { isEnabled, notEnabled } from '../framework/protocol.js';
 import type { LockMsg } from './protocol/messages.js';
-import type { AcceptGuard } from './protocol/host.js';
-import { lockProtocolWith, makeAccept } from './protocol/host.js';
+import type { AcceptGuard, LockHostState } from './protocol/host.js';
+import { accept, acceptsNewerEpoch, lockProtocolWith, makeAccept, selfId } from './protocol/host.js';
 import { LockHost } from './impl/host.js';
 
 /**
@@ -78,4 +80,54 @@ export class AcceptStaleLockHost extends LockHost {
 export const acceptStaleGuard: AcceptGuard = (s, e) => !s.held && e >= s.epoch;
 
 /** The broken IronLock protocol: accept with acceptStaleGuard. */
-export const acceptStaleProtocol = lockProtocolWith(makeAccept(acceptStaleGuard));
+export const acceptStaleProtocol = lockProtocolWith({ accept: makeAccept(acceptStaleGuard) });
+
+/**
+ * Broken accept: takes a transfer from any sender, in the ring or not (IronFleet's accepts only
+ * from ring hosts), so a host outside the service can hand out the lock. Only checks that deliver
+ * packets from outsiders can see it.
+ */
+export const acceptFromAnyone: HostAction<LockHostState, LockMsg> = (s, input) => {
+  const p = input.packet;
+  if (p === undefined || p.dst !== selfId(s) || p.msg.type !== 'transfer') return notEnabled('no transfer received');
+  if (!acceptsNewerEpoch(s, p.msg.epoch)) return notEnabled(`transfer ${p.msg.epoch} not acceptable at epoch ${s.epoch}`);
+  return {
+    state: { ...s, held: true, epoch: p.msg.epoch, pending: null },
+    sent: [{ src: selfId(s), dst: p.src, msg: { type: 'locked', epoch: p.msg.epoch } }],
+  };
+};
+
+/** The broken IronLock protocol: accept with acceptFromAnyone. */
+export const acceptOutsiderProtocol = lockProtocolWith({ accept: acceptFromAnyone });
+
+/**
+ * Broken accept: announces the new epoch as Locked(e - 1), the previous holder's epoch, which
+ * breaks the spec's correspondence (Locked(e) only from the e-th holder). The granter never sees
+ * its transfer acknowledged by it, but `ack` answers the retransmission with the right epoch, so
+ * the ring keeps turning and mutual exclusion holds: only a check of the packets against the
+ * spec sees it.
+ */
+export const acceptAnnouncingPreviousEpoch: HostAction<LockHostState, LockMsg> = (s, input) => {
+  const outcome = accept(s, input);
+  if (!isEnabled(outcome)) return outcome;
+  return { state: outcome.state, sent: outcome.sent.map((p) => ({ ...p, msg: { type: 'locked', epoch: p.msg.epoch - 1 } })) };
+};
+
+/** The broken IronLock protocol: accept with acceptAnnouncingPreviousEpoch. */
+export const lockedWrongEpochProtocol = lockProtocolWith({ accept: acceptAnnouncingPreviousEpoch });
+
+/**
+ * Broken acknowledged: stops retransmitting on any Locked from the successor, even a stale one
+ * (an acknowledgement of an earlier transfer), so a lost transfer may never be sent again. In
+ * IronFleet's network a sent packet stays deliverable forever and this does no harm; on lossy
+ * links it stops the ring.
+ */
+export const acknowledgedByStaleLocked: HostAction<LockHostState, LockMsg> = (s, input) => {
+  const p = input.packet;
+  if (p === undefined || p.dst !== selfId(s) || p.msg.type !== 'locked') return notEnabled('no Locked received');
+  if (s.pending === null || p.src !== s.pending.dst || p.msg.epoch > s.pending.epoch) return notEnabled('Locked does not match the pending transfer');
+  return { state: { ...s, pending: null }, sent: [] };
+};
+
+/** The broken IronLock protocol: acknowledged with acknowledgedByStaleLocked. */
+export const staleAckProtocol = lockProtocolWith({ acknowledged: acknowledgedByStaleLocked });

@@ -129,15 +129,23 @@ export const acknowledged: HostAction<LockHostState, LockMsg> = (s, input) => {
   return step({ ...s, pending: null });
 };
 
-/** Ignore: a packet for this host that no other action takes (unknown sender, stale Locked). */
-export const ignore: HostAction<LockHostState, LockMsg> = (s, input) => {
-  const p = input.packet;
-  if (p === undefined || p.dst !== selfId(s)) return notEnabled('no packet for this host received');
-  for (const other of [accept, ack, acknowledged]) {
-    if (isEnabled(other(s, input))) return notEnabled('another action takes this packet');
-  }
-  return step(s);
-};
+/**
+ * Ignore, given the actions that take packets: a packet for this host that none of them takes
+ * (unknown sender, stale Locked) is received and dropped.
+ */
+export function makeIgnore(takers: readonly HostAction<LockHostState, LockMsg>[]): HostAction<LockHostState, LockMsg> {
+  return (s, input) => {
+    const p = input.packet;
+    if (p === undefined || p.dst !== selfId(s)) return notEnabled('no packet for this host received');
+    for (const other of takers) {
+      if (isEnabled(other(s, input))) return notEnabled('another action takes this packet');
+    }
+    return step(s);
+  };
+}
+
+/** Ignore with IronFleet's actions. */
+export const ignore = makeIgnore([accept, ack, acknowledged]);
 
 /** Structural equality of lock host states. */
 export function equalLockHost(a: LockHostState, b: LockHostState): boolean {
@@ -147,16 +155,27 @@ export function equalLockHost(a: LockHostState, b: LockHostState): boolean {
     a.config.hosts.length === b.config.hosts.length && a.config.hosts.every((h, i) => b.config.hosts[i] === h);
 }
 
-/** The IronLock host protocol with a given accept action (the correct one by default). */
-export function lockProtocolWith(acceptAction: HostAction<LockHostState, LockMsg>): HostProtocol<LockConfig, LockHostState, LockMsg> {
+/** Actions a broken variant replaces (src/lock/testing.ts); the rest are always IronFleet's. */
+export interface LockActionOverrides {
+  readonly accept?: HostAction<LockHostState, LockMsg>;
+  readonly acknowledged?: HostAction<LockHostState, LockMsg>;
+}
+
+/** The IronLock host protocol, with some actions replaced (none by default: the correct one). */
+export function lockProtocolWith(overrides: LockActionOverrides = {}): HostProtocol<LockConfig, LockHostState, LockMsg> {
+  const acceptAction = overrides.accept ?? accept;
+  const acknowledgedAction = overrides.acknowledged ?? acknowledged;
   return {
     name: 'IronLock',
     init: lockInit,
-    actions: { grant, retransmit, accept: acceptAction, ack, acknowledged, ignore },
+    actions: {
+      grant, retransmit, accept: acceptAction, ack, acknowledged: acknowledgedAction,
+      ignore: makeIgnore([acceptAction, ack, acknowledgedAction]),
+    },
     equal: equalLockHost,
     equalMsg: equalLockMsg,
   };
 }
 
 /** The IronLock host protocol: grant, retransmit, and the four ways to take a received packet. */
-export const lockProtocol = lockProtocolWith(accept);
+export const lockProtocol = lockProtocolWith();
