@@ -26,7 +26,7 @@ function run(s: RslSpecState<string>, batch: RslRequest[]): RslSpecState<string>
 }
 
 describe('IronRSL spec', () => {
-  it('starts with the app initial, no replies and no batch', () => {
+  it('starts with the app initial, no replies and nothing executed', () => {
     expect(spec.init(rslSpecInit(appendApp))).toBe(true);
     expect(spec.init({ ...rslSpecInit(appendApp), app: 'x' })).toBe(false);
     expect(spec.init(run(rslSpecInit(appendApp), [req('c1', 1, 'a')]))).toBe(false);
@@ -40,7 +40,11 @@ describe('IronRSL spec', () => {
     expect(s1.latest.get('c2')).toEqual({ seqno: 7, reply: Uint8Array.of(3) });
     expect(spec.next(s0, s1)).toBe(true);
     // The same requests in the other order are another state, and not this step's.
-    expect(spec.next(s0, { ...s1, batch: [req('c2', 7, 'c'), req('c1', 1, 'ab')] })).toBe(false);
+    expect(spec.next(s0, { ...s1, log: [req('c2', 7, 'c'), req('c1', 1, 'ab')] })).toBe(false);
+    // Two batches at once are one step; rewriting what was executed before is not.
+    const s2 = run(s1, [req('c1', 2, 'd')]);
+    expect(spec.next(s0, s2)).toBe(true);
+    expect(spec.next(s1, { ...s2, log: [req('c1', 1, 'ab'), req('c2', 7, 'x'), req('c1', 2, 'd')] })).toBe(false);
     // A wrong app state or a wrong reply is not a step.
     expect(spec.next(s0, { ...s1, app: 'abd' })).toBe(false);
     expect(spec.next(s0, { ...s1, latest: new Map([...s1.latest, ['c1', { seqno: 1, reply: Uint8Array.of(9) }]]) })).toBe(false);
@@ -54,7 +58,7 @@ describe('IronRSL spec', () => {
     expect(executeBatch(appendApp, s1, [req('c1', 1, 'a')])).toBeNull();
     expect(executeBatch(appendApp, s1, [req('c1', 0, 'z')])).toBeNull();
     expect(executeBatch(appendApp, rslSpecInit(appendApp), [req('c1', 1, 'a'), req('c1', 1, 'a')])).toBeNull();
-    const twice = { app: 'aa', latest: new Map([['c1', { seqno: 1, reply: Uint8Array.of(2) }]]), batch: [req('c1', 1, 'a')] };
+    const twice = { app: 'aa', latest: new Map([['c1', { seqno: 1, reply: Uint8Array.of(2) }]]), log: [req('c1', 1, 'a'), req('c1', 1, 'a')] };
     expect(spec.next(s1, twice)).toBe(false);
     expect(spec.next(s1, run(s1, [req('c1', 2, 'b')]))).toBe(true);
   });
@@ -82,7 +86,7 @@ describe('IronRSL spec', () => {
         });
         const t = run(s, batch);
         expect(spec.next(s, t)).toBe(true);
-        const wrong = tamper % 2 === 0 ? { ...t, app: `${t.app}!` } : { ...t, batch: t.batch.slice(1) };
+        const wrong = tamper % 2 === 0 ? { ...t, app: `${t.app}!` } : { ...t, log: t.log.slice(0, -1) };
         expect(spec.next(s, wrong)).toBe(false);
         s = t;
       }

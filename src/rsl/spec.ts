@@ -4,8 +4,9 @@ import type { HostId } from '../framework/types.js';
 
 /**
  * IronRSL's specification: the replicated service behaves as one machine that executes client
- * requests one at a time, as IronFleet's `Service_Next` (a step executes a batch of requests in
- * order). Beyond IronFleet: exactly once. A request is named by (client, seqno); it executes only
+ * requests one at a time. Its state is the sequence of requests executed so far; the app state is
+ * the result of applying them in order, and a step executes one or more requests (IronFleet's
+ * `Service_Next` executes a batch). Beyond IronFleet: exactly once. A request is named by (client, seqno); it executes only
  * if its seqno is above the latest its client has had executed, so however often it is resent it
  * executes at most once, and a client's requests execute in seqno order.
  *
@@ -44,11 +45,11 @@ export interface RslSpecState<A> {
   /** Per client, its latest executed request and the reply. Absent: none executed yet. */
   readonly latest: ReadonlyMap<HostId, LatestReply>;
   /**
-   * The requests executed by the latest step that executed any, in order: the witness of
-   * IronFleet's existential batch, so that a step can be checked without a search. Empty
-   * initially.
+   * Every request executed so far, in order: the sequence the service is the result of. `app`
+   * and `latest` are what executing it from the app's initial state gives; they are kept so a
+   * step is checked by executing only the requests it adds.
    */
-  readonly batch: readonly RslRequest[];
+  readonly log: readonly RslRequest[];
 }
 
 /** Whether `r` may execute in `s`: exactly once means its seqno is above its client's latest. */
@@ -56,7 +57,7 @@ export function isFresh<A>(s: RslSpecState<A>, r: RslRequest): boolean {
   return r.seqno > (s.latest.get(r.client)?.seqno ?? -1);
 }
 
-/** The state after executing `batch` in order, or null if a request in it is not fresh when it runs. */
+/** The state after executing `batch` in order after `s`, or null if a request in it is not fresh when it runs. */
 export function executeBatch<A>(app: AppSpec<A>, s: RslSpecState<A>, batch: readonly RslRequest[]): RslSpecState<A> | null {
   let state = s.app;
   const latest = new Map(s.latest);
@@ -66,29 +67,30 @@ export function executeBatch<A>(app: AppSpec<A>, s: RslSpecState<A>, batch: read
     state = out.state;
     latest.set(r.client, { seqno: r.seqno, reply: out.reply });
   }
-  return { app: state, latest, batch };
+  return { app: state, latest, log: [...s.log, ...batch] };
 }
 
 /** The IronRSL spec machine for `app`. */
 export function rslSpec<A>(app: AppSpec<A>): SpecMachine<RslSpecState<A>> {
   const equal = (a: RslSpecState<A>, b: RslSpecState<A>): boolean =>
-    app.equal(a.app, b.app) && sameLatest(a.latest, b.latest) && sameBatch(a.batch, b.batch);
+    a.log.length === b.log.length && app.equal(a.app, b.app) && sameLatest(a.latest, b.latest) && sameRequests(a.log, b.log);
   return {
     name: `IronRSL(${app.name})`,
-    init: (s) => app.equal(s.app, app.init()) && s.latest.size === 0 && s.batch.length === 0,
+    init: (s) => app.equal(s.app, app.init()) && s.latest.size === 0 && s.log.length === 0,
+    // A step executes one or more requests after those already executed (IronFleet's batch).
     next: (s, t) => {
-      if (t.batch.length === 0) return false;
-      const after = executeBatch(app, s, t.batch);
+      if (t.log.length <= s.log.length || !sameRequests(s.log, t.log.slice(0, s.log.length))) return false;
+      const after = executeBatch(app, s, t.log.slice(s.log.length));
       return after !== null && equal(after, t);
     },
     equal,
-    show: (s) => `${app.show(s.app)}; ${s.latest.size} clients; last batch [${s.batch.map((r) => `${r.client}#${r.seqno}`).join(', ')}]`,
+    show: (s) => `${app.show(s.app)}; ${s.log.length} executed: [${s.log.slice(-8).map((r) => `${r.client}#${r.seqno}`).join(', ')}]`,
   };
 }
 
 /** The initial service state of `app`. */
 export function rslSpecInit<A>(app: AppSpec<A>): RslSpecState<A> {
-  return { app: app.init(), latest: new Map(), batch: [] };
+  return { app: app.init(), latest: new Map(), log: [] };
 }
 
 /**
@@ -113,7 +115,7 @@ function sameLatest(a: ReadonlyMap<HostId, LatestReply>, b: ReadonlyMap<HostId, 
   return true;
 }
 
-function sameBatch(a: readonly RslRequest[], b: readonly RslRequest[]): boolean {
+function sameRequests(a: readonly RslRequest[], b: readonly RslRequest[]): boolean {
   return a.length === b.length && a.every((r, i) => {
     const q = b[i];
     return q !== undefined && r.client === q.client && r.seqno === q.seqno && sameBytes(r.request, q.request);
