@@ -3,6 +3,7 @@ import type { CheckResult } from './check.js';
 import { checkHistory } from './check.js';
 import type { Model } from './model.js';
 import { illegal, partitionBy } from './model.js';
+import type { CounterInput, CounterOutput } from './models/counter.js';
 import { counterModel } from './models/counter.js';
 import type { KvInput, KvOutput } from './models/kv.js';
 import { kvModel } from './models/kv.js';
@@ -13,7 +14,7 @@ import { registerModel } from './models/register.js';
 import { formatViolation } from './explain.js';
 import { buildOperations } from './operations.js';
 import type { OpSpec } from './testing.js';
-import { historyOf, isWitness } from './testing.js';
+import { historyOf, isWitness, stepsBudget } from './testing.js';
 import type { HistoryEvent } from './types.js';
 
 const w = (value: number): RegisterInput => ({ kind: 'write', value });
@@ -50,10 +51,12 @@ describe('register: classic histories', () => {
     expect(v.stuck.find((s) => s.id === 3)?.why).toMatch(/not legal/);
   });
 
-  it('rejects a read of a value never written', () => {
-    const result = register([[1, w(1), done, 0, 1], [2, r, saw(7), 2, 3]]);
+  it('rejects a read of a value never written, by the search too', () => {
+    const events = historyOf([[1, w(1), done, 0, 1], [2, r, saw(7), 2, 3]]);
+    const result = checkHistory(events, registerModel, { screenOutputs: false });
     expect(result.kind).toBe('notLinearizable');
     if (result.kind !== 'notLinearizable') return;
+    expect(result.violation.foundBy).toBe('search');
     expect(result.violation.prefix).toEqual([1]);
     expect(result.violation.stateAfterPrefix).toBe('1');
     expect(result.violation.returnedFirst).toBe(2);
@@ -148,7 +151,7 @@ describe('key-value map', () => {
 
   it('names the failing key part in the explanation', () => {
     const events = historyOf<KvInput, KvOutput>([
-      [1, set('a', '1'), ok, 0, 1], [2, set('b', '2'), ok, 0, 1], [3, get('b'), got('1'), 2, 3],
+      [1, set('a', '1'), ok, 0, 1], [2, set('b', '1'), ok, 0, 1], [2, set('b', '2'), ok, 2, 3], [3, get('b'), got('1'), 4, 5],
     ]);
     const result = checkHistory(events, kvModel);
     expect(result.kind).toBe('notLinearizable');
@@ -272,13 +275,136 @@ describe('a model supplied by the user', () => {
   });
 });
 
+describe('the fast path: outputs no order can produce', () => {
+  it('finds a read of a value never written without search, and names it', () => {
+    const result = register([[1, w(1), done, 0, 10], [2, r, saw(1), 1, 2], [3, r, saw(7), 3, 4], [2, r, saw(9), 5, 6]]);
+    expect(result.kind).toBe('notLinearizable');
+    if (result.kind !== 'notLinearizable') return;
+    expect(result.stats.steps).toBe(0);
+    const v = result.violation;
+    expect(v.foundBy).toBe('outputScreen');
+    // Of two impossible reads, the one that returned first.
+    expect(v.returnedFirst).toBe(3);
+    expect(v.stuck).toEqual([{ id: 3, why: 'no order of the operations produces its output: no operation writes 7, and the initial value is null' }]);
+    expect(v.prefix).toEqual([]);
+    expect(formatViolation(v)).toEqual([
+      'op 3 client 3: read() -> 7 [3..4 ms, lines 4-5]: no order of the operations produces its output: no operation writes 7, and the initial value is null',
+      '(found before the search: this output alone rules out every order of the operations)',
+    ]);
+  });
+
+  it('lets through values that a write that never returned, or whose output is odd, may have written', () => {
+    expect(register([[1, w(1), undefined, 0], [2, r, saw(1), 5, 6]]).kind).toBe('linearizable');
+    // A write's output is not looked at: a write that reported failure may still have taken effect.
+    const events = historyOf<RegisterInput, RegisterOutput>([[1, w(1), { value: 'failed' }, 0, 1], [2, r, saw(1), 2, 3]]);
+    expect(checkHistory(events, registerModel).kind).toBe('linearizable');
+    expect(register([[2, r, saw(null), 0, 1], [1, w(1), done, 2, 3]]).kind).toBe('linearizable');
+  });
+
+  it('leaves to the search what it cannot decide', () => {
+    // Written, but only after the read returned.
+    const result = register([[2, r, saw(1), 0, 1], [1, w(1), done, 2, 3]]);
+    expect(result.kind).toBe('notLinearizable');
+    if (result.kind === 'notLinearizable') expect(result.violation.foundBy).toBe('search');
+  });
+
+  it('screens every part before searching any', () => {
+    // Key a is hard for the search; key b has a get of a value never set there (only on key a).
+    const events = historyOf<KvInput, KvOutput>([
+      ...Array.from({ length: 40 }, (_, i): OpSpec<KvInput, KvOutput> => [`a${i}`, { kind: 'set', key: 'a', value: String(i) }, {}, 0, 10]),
+      ['ar', { kind: 'get', key: 'a' }, { value: '0' }, 11, 12], ['ar', { kind: 'get', key: 'a' }, { value: '1' }, 13, 14],
+      ['b', { kind: 'set', key: 'b', value: 'x' }, {}, 0, 1], ['b', { kind: 'get', key: 'b' }, { value: '7' }, 2, 3],
+    ]);
+    const result = checkHistory(events, kvModel, { stepsMax: 10_000 });
+    expect(result.kind).toBe('notLinearizable');
+    if (result.kind !== 'notLinearizable') return;
+    expect(result.violation.partition).toBe(1);
+    expect(result.violation.stuck[0]?.why).toMatch(/no operation sets "b" to "7", and an absent key reads as null$/);
+    // A get of null, or of a value set on its key (even by a set that never returned), passes.
+    expect(checkHistory(historyOf<KvInput, KvOutput>([
+      [1, { kind: 'set', key: 'k', value: 'v' }, undefined, 0], [2, { kind: 'get', key: 'k' }, { value: null }, 1, 2],
+      [2, { kind: 'get', key: 'k' }, { value: 'v' }, 3, 4],
+    ]), kvModel).kind).toBe('linearizable');
+  });
+
+  it('bounds a counter by the sums of its deltas', () => {
+    const counter = (specs: OpSpec<CounterInput, CounterOutput>[]): CheckResult => checkHistory(historyOf(specs), counterModel);
+    const add = (delta: number): CounterInput => ({ kind: 'add', delta });
+    const get: CounterInput = { kind: 'get' };
+    const high = counter([[1, add(2), {}, 0, 1], [2, add(3), undefined, 0], [1, get, { value: 6 }, 2, 3]]);
+    expect(high.kind).toBe('notLinearizable');
+    if (high.kind === 'notLinearizable') {
+      expect(high.violation.foundBy).toBe('outputScreen');
+      expect(high.violation.stuck[0]?.why).toMatch(/always lies in 0\.\.5 .*never 6$/);
+    }
+    const low = counter([[1, add(-2), { value: -3 }, 0, 1]]);
+    expect(low.kind === 'notLinearizable' && low.violation.foundBy).toBe('outputScreen');
+    // In range: the search decides (here, linearizable: the add that never returned took effect).
+    expect(counter([[1, add(2), {}, 0, 1], [2, add(3), undefined, 0], [1, get, { value: 5 }, 2, 3]]).kind).toBe('linearizable');
+  });
+
+  it('uses a screen a user model supplies, given every input of the part', () => {
+    let seen: readonly CasInput[] = [];
+    const screened: Model<{ value: number }, CasInput, CasOutput> = {
+      ...casModel,
+      impossibleOutput: (inputs) => {
+        seen = inputs;
+        return (input, output) => (input.kind === 'read' && output.value === 42 ? 'nothing writes 42' : undefined);
+      },
+    };
+    const events = historyOf<CasInput, CasOutput>([[1, { kind: 'write', value: 3 }, undefined, 0], [2, { kind: 'read' }, { value: 42 }, 1, 2]]);
+    const result = checkHistory(events, screened);
+    expect(seen).toEqual([{ kind: 'write', value: 3 }, { kind: 'read' }]);
+    expect(result.kind === 'notLinearizable' && result.violation.stuck[0]?.why).toBe('no order of the operations produces its output: nothing writes 42');
+    // Without the screen, the same verdict from the search.
+    const searched = checkHistory(events, screened, { screenOutputs: false });
+    expect(searched.kind === 'notLinearizable' && searched.violation.foundBy).toBe('search');
+  });
+});
+
 describe('limits', () => {
-  // n concurrent writes, then a read of a value never written: proving this not linearizable
-  // visits every subset of the writes, so no small limit is ever enough.
+  // n concurrent writes, then one client reads 0 and then 1, which no order allows (after every
+  // write returned, the value no longer changes). Each output alone is possible, so the screen
+  // lets it through, and proving it not linearizable visits every subset of the writes: no small
+  // limit is ever enough.
   const hard = (n: number): HistoryEvent<RegisterInput, RegisterOutput>[] => historyOf<RegisterInput, RegisterOutput>([
     ...Array.from({ length: n }, (_, i): OpSpec<RegisterInput, RegisterOutput> => [i, w(i), done, 0, 10]),
-    [n, r, saw(-1), 11, 12],
+    [n, r, saw(0), 11, 12],
+    [n, r, saw(1), 13, 14],
   ]);
+
+  it('gives up with verdict unknown at the step budget, after exactly that many steps', () => {
+    const result = checkHistory(hard(40), registerModel, { stepsMax: 50_000 });
+    expect(result.kind).toBe('unknown');
+    if (result.kind !== 'unknown') return;
+    expect(result.reason).toBe('stepLimit');
+    expect(result.stats.steps).toBe(50_000);
+    // The budget is one for the whole check, shared by its parts: key a is linearizable (its
+    // reads agree), key b is the hard history again.
+    const sets = (key: string, n: number): OpSpec<KvInput, KvOutput>[] =>
+      Array.from({ length: n }, (_, i) => [`${key}${i}`, { kind: 'set', key, value: String(i) }, {}, 0, 10]);
+    const reads = (key: string, first: string, second: string): OpSpec<KvInput, KvOutput>[] => [
+      [`${key}r`, { kind: 'get', key }, { value: first }, 11, 12], [`${key}r`, { kind: 'get', key }, { value: second }, 13, 14],
+    ];
+    const two = historyOf<KvInput, KvOutput>([...sets('a', 6), ...reads('a', '5', '5'), ...sets('b', 40), ...reads('b', '0', '1')]);
+    const shared = checkHistory(two, kvModel, { stepsMax: 50_000 });
+    expect(shared.kind).toBe('unknown');
+    if (shared.kind !== 'unknown') return;
+    expect(shared.partitionsDecided).toBe(1);
+    expect(shared.stats.steps).toBe(50_000);
+  });
+
+  it('decides within a budget the bound on steps allows', () => {
+    const events = hard(8);
+    const ops = buildOperations(events);
+    if (!ops.ok) throw new Error(ops.error.message);
+    // At most the eight writes are open at once; a register's linearizations of one set of
+    // operations end in one of at most concurrency + 1 states.
+    const budget = stepsBudget(ops.value, registerModel, (concurrency) => concurrency + 1);
+    const result = checkHistory(events, registerModel, { stepsMax: budget });
+    expect(result.kind).toBe('notLinearizable');
+    if (result.kind === 'notLinearizable') expect(result.stats.steps).toBeLessThanOrEqual(budget);
+  });
 
   it('gives up with verdict unknown at the time limit', () => {
     let clock = 0;

@@ -1,20 +1,36 @@
 import { performance } from 'node:perf_hooks';
 import { assert, unreachable } from '../core/assert.js';
 import type { Violation } from './explain.js';
-import { explainViolation } from './explain.js';
+import { explainImpossibleOutput, explainViolation } from './explain.js';
 import { decodeOperations } from './decode.js';
 import { parseHistory } from './format.js';
 import type { FileModel, Model } from './model.js';
 import { resolveModel } from './model.js';
 import { buildOperations } from './operations.js';
-import type { SearchCounts } from './search.js';
+import type { SearchCounts, SearchLimitReason } from './search.js';
 import { searchPartition } from './search.js';
 import type { HistoryEvent, MalformedHistory, OpId, Operation } from './types.js';
+import { isPending } from './types.js';
 
 /** Options for a check. */
 export interface CheckOptions {
-  /** Give up with verdict unknown after this many milliseconds. Default: no limit. */
+  /**
+   * Give up with verdict unknown after this many milliseconds. Default: no limit. Where a verdict
+   * must not depend on the machine's speed or load (tests, simulation), use `stepsMax` instead.
+   */
   readonly timeLimitMs?: number;
+  /**
+   * Give up with verdict unknown after this many search steps (iterations of the search loop,
+   * summed over the parts searched). A deterministic budget: the verdict depends on the history
+   * alone. Default: no limit.
+   */
+  readonly stepsMax?: number;
+  /**
+   * Whether to run the model's screen of outputs (`Model.impossibleOutput`) before the search, so
+   * that an output no order can produce is a violation found without search. Default true; false
+   * leaves every verdict to the search (for tests of the search itself).
+   */
+  readonly screenOutputs?: boolean;
   /**
    * Give up with verdict unknown when one part's search holds about this many bytes of explored
    * configurations. Default: `cacheBytesMaxDefault`.
@@ -37,7 +53,10 @@ export interface CheckStats {
   readonly operations: number;
   /** Independent parts the model split the history into (1 when it does not partition). */
   readonly partitions: number;
-  /** Search loop iterations and cached configurations, summed over the parts checked. */
+  /**
+   * Search loop iterations and cached configurations, summed over the parts searched (both 0 when
+   * the screen of outputs decided before any search).
+   */
   readonly steps: number;
   readonly cacheEntries: number;
   readonly elapsedMs: number;
@@ -49,7 +68,7 @@ export interface CheckStats {
  *   model; `witness` gives one per part (operations that never returned and took no effect in it
  *   are left out).
  * - `notLinearizable`: no such order exists; `violation` explains why.
- * - `unknown`: the time or memory limit came first.
+ * - `unknown`: the time, memory or step limit came first.
  * - `malformed`: the history itself is broken (see MalformedHistory), which is not a verdict on
  *   the system that produced it.
  */
@@ -59,7 +78,7 @@ export type CheckResult =
   | {
     readonly kind: 'unknown';
     readonly stats: CheckStats;
-    readonly reason: 'timeLimit' | 'memoryLimit';
+    readonly reason: SearchLimitReason;
     /** How many parts were decided (all linearizable) before the limit. */
     readonly partitionsDecided: number;
   }
@@ -95,8 +114,10 @@ export function checkHistoryText<S, I, O>(text: string, model: FileModel<S, I, O
 
 /**
  * Checks well-formed operations (as buildOperations gives them) for linearizability against
- * `model`, part by part when the model partitions histories. Stops at the first part that is not
- * linearizable.
+ * `model`, part by part when the model partitions histories. First the fast path: the model's
+ * screen looks at every part for a returned operation whose output no order could produce (a read
+ * of a value never written); the first found is the violation, without search. Then the parts are
+ * searched one by one, stopping at the first that is not linearizable.
  */
 export function checkOperations<S, I, O>(
   operations: readonly Operation<I, O>[], model: Model<S, I, O>, options: CheckOptions = {},
@@ -105,6 +126,9 @@ export function checkOperations<S, I, O>(
   const started = now();
   const deadlineMs = started + (options.timeLimitMs ?? Infinity);
   const cacheBytesMax = options.cacheBytesMax ?? cacheBytesMaxDefault;
+  const stepsMax = options.stepsMax ?? Infinity;
+  assert(stepsMax >= 0, 'stepsMax is not negative');
+  const timed = options.timed ?? true;
   const resolved = resolveModel(model);
   const parts = model.partition === undefined ? [operations] : model.partition(operations);
   assert(parts.reduce((sum, p) => sum + p.length, 0) === operations.length && new Set(parts.flat()).size === operations.length,
@@ -119,10 +143,20 @@ export function checkOperations<S, I, O>(
     steps += c.steps;
     cacheEntries += c.cacheEntries;
   };
+  if (options.screenOutputs ?? true) {
+    for (let index = 0; index < parts.length; index++) {
+      const part = parts[index] ?? [];
+      const found = impossibleOutput(part, resolved.impossibleOutput);
+      if (found !== undefined) {
+        const violation = explainImpossibleOutput(part, resolved, found.op, found.why, { index, count: parts.length }, timed);
+        return { kind: 'notLinearizable', stats: stats(), violation };
+      }
+    }
+  }
   const witness: OpId[][] = [];
   for (let index = 0; index < parts.length; index++) {
     const part = parts[index] ?? [];
-    const outcome = searchPartition(part, resolved, { now, deadlineMs, cacheBytesMax });
+    const outcome = searchPartition(part, resolved, { now, deadlineMs, cacheBytesMax, stepsMax: stepsMax - steps });
     add(outcome.counts);
     switch (outcome.kind) {
       case 'linearizable':
@@ -130,7 +164,7 @@ export function checkOperations<S, I, O>(
         break;
       case 'notLinearizable': {
         const violation = explainViolation(part, resolved, outcome.prefix, outcome.stateAfterPrefix,
-          { index, count: parts.length }, options.timed ?? true);
+          { index, count: parts.length }, timed);
         return { kind: 'notLinearizable', stats: stats(), violation };
       }
       case 'unknown':
@@ -140,4 +174,22 @@ export function checkOperations<S, I, O>(
     }
   }
   return { kind: 'linearizable', stats: stats(), witness };
+}
+
+/**
+ * The returned operation of `part` that returned first among those whose output the screen
+ * rejects, with the screen's reason; undefined when it rejects none. Every operation's input goes
+ * into the screen, those that never returned included, since they may have taken effect.
+ */
+function impossibleOutput<I, O>(
+  part: readonly Operation<I, O>[], screenFor: (inputs: readonly I[]) => (input: I, output: O) => string | undefined,
+): { readonly op: Operation<I, O>; readonly why: string } | undefined {
+  const screen = screenFor(part.map((op) => op.input));
+  let found: { readonly op: Operation<I, O>; readonly why: string } | undefined;
+  for (const op of part) {
+    if (isPending(op) || (found !== undefined && found.op.returnAt <= op.returnAt)) continue;
+    const why = screen(op.input, op.output as O);
+    if (why !== undefined) found = { op, why };
+  }
+  return found;
 }

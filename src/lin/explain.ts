@@ -29,8 +29,15 @@ export interface StuckOperation {
  * tried every order; this is the furthest it got: the longest prefix of the history it could
  * linearize, the operations one of which must come next (real time says so) but none of which the
  * model accepts there, and the real-time order among the operations involved.
+ *
+ * When the model's screen found, before any search, a returned operation whose output no order of
+ * the part's operations can produce (`foundBy` 'outputScreen'), the violation is that operation
+ * alone: `stuck` holds it with the model's reason, the prefix is empty and the state is the
+ * initial one.
  */
 export interface Violation {
+  /** How it was found: by the search, or by the model's screen of outputs before the search. */
+  readonly foundBy: 'search' | 'outputScreen';
   /** Which part of the partitioned history failed (0-based), of how many, and its size. */
   readonly partition: number;
   readonly partitionCount: number;
@@ -110,6 +117,7 @@ export function explainViolation<S, I, O>(
   const relevant = [...relevantPrefix, ...stuck];
 
   return {
+    foundBy: 'search',
     partition: partition.index,
     partitionCount: partition.count,
     partitionOperations: ops.length,
@@ -119,6 +127,30 @@ export function explainViolation<S, I, O>(
     stuck: stuck.map((i) => ({ id: ops[i]?.id ?? -1, why: why(i) })),
     precedence: precedenceEdges(relevant.map((i) => ops[i]).filter((op) => op !== undefined)),
     operations: relevant.map((i) => ops[i]).filter((op) => op !== undefined).map((op) => summarize(op, model)),
+    timed,
+  };
+}
+
+/**
+ * Builds the explanation for a returned operation whose output the model's screen found
+ * impossible (`why` says why): no order of the part's operations produces it, so no search is
+ * needed.
+ */
+export function explainImpossibleOutput<S, I, O>(
+  ops: readonly Operation<I, O>[], model: ResolvedModel<S, I, O>, impossible: Operation<I, O>, why: string,
+  partition: { readonly index: number; readonly count: number }, timed: boolean,
+): Violation {
+  return {
+    foundBy: 'outputScreen',
+    partition: partition.index,
+    partitionCount: partition.count,
+    partitionOperations: ops.length,
+    prefix: [],
+    stateAfterPrefix: model.describeState(model.init()),
+    returnedFirst: impossible.id,
+    stuck: [{ id: impossible.id, why: `no order of the operations produces its output: ${why}` }],
+    precedence: [],
+    operations: [summarize(impossible, model)],
     timed,
   };
 }
@@ -166,6 +198,11 @@ export function formatViolation(v: Violation): string[] {
   const out: string[] = [];
   if (v.partitionCount > 1) {
     out.push(`in part ${v.partition + 1} of ${v.partitionCount} of the history (checked on its own; ${v.partitionOperations} operations):`);
+  }
+  if (v.foundBy === 'outputScreen') {
+    for (const s of v.stuck) out.push(`${show(s.id)}: ${s.why}`);
+    out.push('(found before the search: this output alone rules out every order of the operations)');
+    return out;
   }
   out.push(`longest linearizable prefix found: ${v.prefix.length} of ${v.partitionOperations} operations; state after it: ${v.stateAfterPrefix}`);
   const shown = v.prefix.slice(-prefixShownMax);

@@ -13,6 +13,11 @@ import type { ClientId, HistoryEvent, OpId } from './types.js';
  * linearization point on a timeline; each operation's interval is then stretched randomly around
  * its point (never overlapping its client's other operations), so the sequential run is a
  * witness. Everything is drawn from one seed.
+ *
+ * The shape bounds the checker's work: at most `clients + pendingMax` operations are open at any
+ * instant (each client runs one at a time; an operation that never returns stays open for good),
+ * and the search's steps are bounded by that concurrency (see `searchStepsBound`). Tests keep both
+ * small, so every generated history is decided within a fixed budget of steps.
  */
 
 /** A sequential object that can run operations (not only check them), and a source of operations. */
@@ -44,6 +49,12 @@ export interface GenerateOptions {
    * with equal chance, and a fresh client id takes over. Default 0.
    */
   readonly crashProbability?: number;
+  /**
+   * The most operations that never return; once that many have crashed, no more do. Each stays
+   * open to the end of the history, so this bounds how far concurrency can grow beyond `clients`.
+   * Default: no limit.
+   */
+  readonly pendingMax?: number;
   /** Whether events carry times (default true); without them the event order is the real-time order. */
   readonly timed?: boolean;
 }
@@ -68,6 +79,9 @@ export function generateHistory<S, I, O>(workload: Workload<S, I, O>, options: G
   const spacingUs = Math.max(2, Math.round((options.spacingMs ?? 1) * 1000));
   const delayUsMax = Math.max(0, Math.round((options.delayMsMax ?? 10) * 1000));
   const crashProbability = options.crashProbability ?? 0;
+  const pendingMax = options.pendingMax ?? Infinity;
+  assert(pendingMax >= 0, 'pendingMax is not negative');
+  let pending = 0;
 
   const clientOf: ClientId[] = Array.from({ length: clients }, (_, c) => c);
   let nextClient = clients;
@@ -100,7 +114,10 @@ export function generateHistory<S, I, O>(workload: Workload<S, I, O>, options: G
     const input = workload.nextInput(prng, state, client, k);
     const id = k + 1;
     timeline.push({ us: callUs, kind: 0, seq: timeline.length, id, client, input, output: undefined });
-    if (prng.chance(crashProbability)) {
+    // The crash is drawn first either way, so the history is the one without pendingMax up to
+    // the first crash that pendingMax turns into a return.
+    if (prng.chance(crashProbability) && pending < pendingMax) {
+      pending++;
       if (prng.chance(0.5)) {
         state = workload.apply(state, input, client).state;
         linearization.push(id);

@@ -45,6 +45,18 @@ export interface Model<S, I = unknown, O = unknown> {
   readonly describeOperation?: (input: I, output: O | undefined) => string;
   /** A short description of a state for explanations. Default: JSON. */
   readonly describeState?: (state: S) => string;
+  /**
+   * A screen for outputs that no sequential execution could produce, run before the search (the
+   * checker's fast path). Given the inputs of every operation of one part of the history (those
+   * that never returned included: they may have taken effect), it returns a function that says
+   * why a returned operation's `output` cannot come from any order of any subset of those
+   * operations starting in `init`, or undefined when it might. Such an output rules out every
+   * linearization at once, so the search is not needed. It must be sound (never reject an output
+   * some order produces); it need not be complete: the search decides what it lets through.
+   * Example: a register read of a value that no operation writes and that is not the initial
+   * value. Omit it when there is no cheap test.
+   */
+  readonly impossibleOutput?: (inputs: readonly I[]) => (input: I, output: O) => string | undefined;
 }
 
 /**
@@ -87,6 +99,8 @@ export interface ResolvedModel<S, I, O> {
   readonly hash: (state: S) => number;
   readonly describeOperation: (input: I, output: O | undefined) => string;
   readonly describeState: (state: S) => string;
+  /** The model's screen (see `Model.impossibleOutput`); one that lets every output through when it has none. */
+  readonly impossibleOutput: (inputs: readonly I[]) => (input: I, output: O) => string | undefined;
 }
 
 /** Fills in a model's defaults (see the `Model` fields). */
@@ -102,5 +116,6 @@ export function resolveModel<S, I, O>(model: Model<S, I, O>): ResolvedModel<S, I
     describeOperation: model.describeOperation ??
       ((input, output) => `${describeJson(input)} -> ${output === undefined ? '(no return)' : describeJson(output)}`),
     describeState: model.describeState ?? describeJson,
+    impossibleOutput: model.impossibleOutput ?? (() => () => undefined),
   };
 }

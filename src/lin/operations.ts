@@ -118,3 +118,26 @@ function findOverlappingCalls(operations: readonly Operation<unknown, unknown>[]
   }
   return first;
 }
+
+/**
+ * The most operations open at one instant: called and not yet returned (an operation that never
+ * returned stays open for good). Operations that meet at an instant count as open together, as
+ * the checker treats them as concurrent. The search's cost grows exponentially in this number
+ * (see `searchStepsBound`), not in the history's length.
+ */
+export function maxConcurrency(operations: readonly Operation<unknown, unknown>[]): number {
+  const events: { readonly at: number; readonly delta: number }[] = [];
+  for (const op of operations) {
+    events.push({ at: op.callAt, delta: 1 });
+    if (op.returnAt !== Infinity) events.push({ at: op.returnAt, delta: -1 });
+  }
+  // Calls before returns at equal times.
+  events.sort((a, b) => a.at - b.at || b.delta - a.delta);
+  let open = 0;
+  let most = 0;
+  for (const e of events) {
+    open += e.delta;
+    if (open > most) most = open;
+  }
+  return most;
+}

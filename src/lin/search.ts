@@ -26,6 +26,11 @@ export interface SearchLimits {
   readonly deadlineMs: number;
   /** The search gives up (verdict unknown) when its cache holds about this many bytes. */
   readonly cacheBytesMax: number;
+  /**
+   * The search gives up (verdict unknown) after this many steps (loop iterations). A budget that
+   * depends on the history alone, never on the machine's speed or load.
+   */
+  readonly stepsMax: number;
 }
 
 /** Counts from one search, for reports and benchmarks. */
@@ -50,7 +55,10 @@ export type SearchOutcome<S> =
     readonly stateAfterPrefix: S;
     readonly counts: SearchCounts;
   }
-  | { readonly kind: 'unknown'; readonly reason: 'timeLimit' | 'memoryLimit'; readonly counts: SearchCounts };
+  | { readonly kind: 'unknown'; readonly reason: SearchLimitReason; readonly counts: SearchCounts };
+
+/** Which limit stopped a search: the clock, the cache's bytes, or the budget of steps. */
+export type SearchLimitReason = 'timeLimit' | 'memoryLimit' | 'stepLimit';
 
 /** How many loop iterations pass between looks at the clock. */
 const clockCheckIntervalSteps = 1024;
@@ -61,6 +69,28 @@ function zobristWords(n: number): Int32Array {
   const words = new Int32Array(n);
   for (let i = 0; i < n; i++) words[i] = prng.nextU32() | 0;
   return words;
+}
+
+/**
+ * An upper bound on the steps the search takes on one part of a history, from the part's shape:
+ * `operations` in it; `concurrency`, the most operations open at one instant (called and not yet
+ * returned, or never returning; see `maxConcurrency`); and `states`, the most distinct model
+ * states in which the linearizations of one set of operations can end (a register: concurrency +
+ * 1, the maximal writes overlap pairwise so at most `concurrency` of them can come last, or none;
+ * a counter: 1).
+ *
+ * Why it holds. The search tries an operation only when every operation that returned before its
+ * call is linearized, so every linearized set it reaches is closed under real-time order. Such a
+ * set is fixed by the returned operation outside it that returns first (or none) and by which of
+ * the operations open at that return are in it (all that returned earlier are in, all called
+ * later are out): at most (operations + 1) * 2^concurrency sets, each cached with at most
+ * `states` states, which bounds the pushes; backtracks are no more than pushes. Between two
+ * pushes or backtracks the walk passes only calls ahead of the first return in its list, and
+ * those operations are open at that return: at most `concurrency` of them.
+ */
+export function searchStepsBound(shape: { readonly operations: number; readonly concurrency: number; readonly states: number }): number {
+  const { operations, concurrency, states } = shape;
+  return (2 * (operations + 1) * 2 ** concurrency * states + 1) * (concurrency + 1);
 }
 
 /** Decides whether `ops` (one independent part of a history) is linearizable under `model`. */
@@ -171,6 +201,7 @@ export function searchPartition<S, I, O>(
     if (linearizedCompleted === completedCount) {
       return { kind: 'linearizable', order: Array.from(stackOp.subarray(0, depth)), counts: counts() };
     }
+    if (steps >= limits.stepsMax) return { kind: 'unknown', reason: 'stepLimit', counts: counts() };
     steps++;
     if (steps % clockCheckIntervalSteps === 0 && limits.now() > limits.deadlineMs) {
       return { kind: 'unknown', reason: 'timeLimit', counts: counts() };

@@ -1,5 +1,7 @@
 import type { Model } from './model.js';
 import { illegal, resolveModel } from './model.js';
+import { maxConcurrency } from './operations.js';
+import { searchStepsBound } from './search.js';
 import type { ClientId, HistoryEvent, OpId, Operation } from './types.js';
 
 /**
@@ -68,4 +70,19 @@ export function bruteForceLinearizable<S, I, O>(ops: readonly Operation<I, O>[],
     return false;
   };
   return go(resolved.init());
+}
+
+/**
+ * A budget of search steps that checking `ops` against `model` cannot exceed (`searchStepsBound`
+ * summed over the model's parts), so a check given it as `stepsMax` never answers unknown.
+ * `statesOf(concurrency)` is the model's bound on the states one set of operations can end in.
+ */
+export function stepsBudget<S, I, O>(
+  ops: readonly Operation<I, O>[], model: Model<S, I, O>, statesOf: (concurrency: number) => number,
+): number {
+  const parts = model.partition === undefined ? [ops] : model.partition(ops);
+  return parts.reduce((sum, part) => {
+    const concurrency = maxConcurrency(part);
+    return sum + searchStepsBound({ operations: part.length, concurrency, states: statesOf(concurrency) });
+  }, 0);
 }

@@ -49,6 +49,23 @@ export const counterModel: FileModel<number, CounterInput, CounterOutput> = {
     }
   },
   describeState: (state) => String(state),
+  // Whatever adds took effect, in whatever order, the value stays between the sum of the negative
+  // deltas and the sum of the positive ones.
+  impossibleOutput: (inputs) => {
+    let lowest = 0;
+    let highest = 0;
+    for (const input of inputs) {
+      if (input.kind !== 'add') continue;
+      if (input.delta < 0) lowest += input.delta;
+      else highest += input.delta;
+    }
+    return (input, output) => {
+      if (output.value === undefined) return input.kind === 'get' ? 'a get returns the value, and this one returned none' : undefined;
+      if (output.value >= lowest && output.value <= highest) return undefined;
+      return `the counter's value always lies in ${lowest}..${highest} (the sums of all negative and of all positive deltas), ` +
+        `so it is never ${output.value}`;
+    };
+  },
   decodeInput: (value) => {
     const read = readKind(value, 'counter', ['add', 'get'] as const);
     if (!read.ok) return read;

@@ -53,6 +53,22 @@ export const kvModel: FileModel<JsonScalar, KvInput, KvOutput> = {
     }
   },
   describeState: (state) => (state === null ? 'absent' : describeJson(state)),
+  // A get sees null (absent: initially, or after a delete) or a value some set of its key wrote.
+  impossibleOutput: (inputs) => {
+    const possible = new Map<string, Set<JsonScalar>>();
+    for (const input of inputs) {
+      if (input.kind !== 'set') continue;
+      const values = possible.get(input.key);
+      if (values === undefined) possible.set(input.key, new Set([input.value]));
+      else values.add(input.value);
+    }
+    return (input, output) => {
+      if (input.kind !== 'get') return undefined;
+      if (output.value === undefined) return 'a get returns a value (null when absent), and this one returned none';
+      if (output.value === null || possible.get(input.key)?.has(output.value) === true) return undefined;
+      return `no operation sets ${describeJson(input.key)} to ${describeJson(output.value)}, and an absent key reads as null`;
+    };
+  },
   decodeInput: (value) => {
     const read = readKind(value, 'kv', ['get', 'set', 'delete'] as const);
     if (!read.ok) return read;

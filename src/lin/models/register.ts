@@ -43,6 +43,16 @@ export const registerModel: FileModel<JsonScalar, RegisterInput, RegisterOutput>
     }
   },
   describeState: describeJson,
+  // A read sees the initial null or a value some write wrote; anything else rules out every order.
+  impossibleOutput: (inputs) => {
+    const possible = new Set<JsonScalar>([null]);
+    for (const input of inputs) if (input.kind === 'write') possible.add(input.value);
+    return (input, output) => {
+      if (input.kind !== 'read') return undefined;
+      if (output.value === undefined) return 'a read returns a value, and this one returned none';
+      return possible.has(output.value) ? undefined : `no operation writes ${describeJson(output.value)}, and the initial value is null`;
+    };
+  },
   decodeInput: (value) => {
     const read = readKind(value, 'register', ['read', 'write'] as const);
     if (!read.ok) return read;
