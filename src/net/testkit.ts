@@ -74,8 +74,14 @@ export async function loopbackService(
   return { service, servers };
 }
 
+/**
+ * How long `waitFor` waits by default: near the test timeout (vitest.config.ts), so that a loaded
+ * machine makes a test slower but does not fail it; the rejection still names what never happened.
+ */
+export const waitForDefaultMs = 50_000;
+
 /** Resolves when `condition()` holds, checking every `intervalMs`; rejects after `timeoutMs` with `what`. */
-export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000, intervalMs = 5): Promise<void> {
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = waitForDefaultMs, intervalMs = 5): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
