@@ -6,11 +6,14 @@ import { check } from '../check/check.js';
 import type { Model } from '../check/model.js';
 import { models } from './models.js';
 import { formatProgress, formatResult, resultJson } from '../check/report.js';
+import type { ExportKind } from './user-module.js';
+import { isModulePath, loadUserModule, pickExport, shapeProblems } from './user-module.js';
 
 /**
- * `ironfleet check MODEL [model options] [checker options]`: model-checks one registered model
- * and prints the report (or JSON). Exit code 0 when every property holds up to the bounds, 1 on a
- * violation (with its trace), 2 on bad arguments.
+ * `ironfleet check MODEL [model options] [checker options]`: model-checks one registered model,
+ * or the model a user's ES module exports (`ironfleet check ./my-model.js`), and prints the report
+ * (or JSON). Exit code 0 when every property holds up to the bounds, 1 on a violation (with its
+ * trace), 2 on bad arguments or a module that cannot be loaded or exports no model.
  */
 
 /** The checker's own options, shared by every model. */
@@ -29,9 +32,30 @@ export const checkerFlags: Readonly<Record<string, FlagSpec>> = {
 /** Milliseconds between progress lines. */
 const progressIntervalMs = 2000;
 
+/** What `ironfleet check ./my-model.js` looks for among the module's exports. */
+export const modelExport: ExportKind = {
+  noun: 'model',
+  shape: 'an object (a Model from ironfleet/check) with name (a string), actions (an array of action names), ' +
+    'initial(emit) and successors(state, emit) functions, and optionally bounds (a string naming the bounds), ' +
+    'invariants, constraint, refinement, liveness, symmetry, encoding and view',
+  // The optional parts the checker reads first are checked here; it checks the rest itself.
+  problems: (value) => shapeProblems(
+    value,
+    { name: 'string', actions: 'string array', initial: 'function', successors: 'function' },
+    { bounds: 'string', invariants: 'array', liveness: 'array' },
+  ),
+};
+
+/** The `--export` option of a module's model. */
+const exportFlag: FlagSpec = {
+  type: 'string', value: 'NAME',
+  help: 'the export to check (default: the default export if it is a model, else the only export that is one)',
+};
+
 function listUsage(): string {
   const lines = [
     'usage: ironfleet check MODEL [model options] [--json] [--dfs] [--symmetry] [--max-depth N] [--workers N] [--progress]',
+    '       ironfleet check ./my-model.js [--export NAME] [the same checker options]',
     '',
     'Model-checks a protocol on bounded configurations: every reachable state up to the bounds is',
     'explored; invariants, refinement and liveness are checked; a violation prints the shortest trace.',
@@ -39,7 +63,18 @@ function listUsage(): string {
     'models:',
   ];
   for (const [name, entry] of Object.entries(models)) lines.push(`  ${name.padEnd(10)} ${entry.summary}`);
-  lines.push('', "Run 'ironfleet check MODEL --help' for a model's options.");
+  lines.push(
+    '',
+    "Run 'ironfleet check MODEL --help' for a model's options.",
+    '',
+    'A model of your own: an argument that starts with ./, ../ or /, or ends in .js or .mjs, is an ES',
+    'module, loaded from that path (relative to the current directory). The model checked is its',
+    'default export, or else the only export that is a model; --export NAME picks one of several.',
+    'A model is an object (a Model from ironfleet/check) with name (a string), actions (an array of',
+    'action names), initial(emit) and successors(state, emit) functions, and optionally bounds (a',
+    'string), invariants, constraint, refinement, liveness, symmetry, encoding and view. Exit code 2',
+    'when the file is missing, fails to load, or exports no model. See docs/check.md.',
+  );
   return lines.join('\n');
 }
 
@@ -50,6 +85,7 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
     (name === undefined ? io.err : io.out)(listUsage());
     return Promise.resolve(name === undefined ? exitUsage : 0);
   }
+  if (isModulePath(name)) return runModule(name, rest, io);
   const entry = Object.hasOwn(models, name) ? models[name] : undefined;
   if (entry === undefined) {
     io.err(`ironfleet check: unknown model '${name}'`);
@@ -68,6 +104,30 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
     const built = entry.build(args);
     if (!built.ok) throw new UsageError(built.error);
     return built.value.use((model) => checkAndReport(model, args, io));
+  });
+}
+
+/** `ironfleet check ./my-model.js [--export NAME] [checker options]`. */
+function runModule(path: string, argv: readonly string[], io: CommandIo): Promise<number> {
+  assert(!('export' in checkerFlags), 'the checker defines --export');
+  const spec: CommandSpec = {
+    name: `ironfleet check ${path}`,
+    summary: `Model-checks the model exported by the ES module ${path} (its default export, or else the only ` +
+      'export that is a model; --export NAME picks one of several). A model is ' + modelExport.shape +
+      ' (see docs/check.md). Exit code 0 when every property holds up to the bounds, 1 on a violation (its ' +
+      'trace is printed), 2 on bad arguments or when the module is missing, fails to load or exports no model.',
+    positionals: [],
+    flags: { export: exportFlag, ...checkerFlags },
+  };
+  return runCommand(spec, argv, io, async (args) => {
+    const loaded = await loadUserModule(path, process.cwd());
+    const picked = loaded.ok ? pickExport(path, loaded.value, modelExport, args.strings.get('export')) : loaded;
+    if (!picked.ok) {
+      io.err(`ironfleet check: ${picked.error}`);
+      return exitUsage;
+    }
+    // The shape was checked above; the types of its states and functions are the module's promise.
+    return checkAndReport(picked.value.value as Model<unknown>, args, io);
   });
 }
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from './lin.js';
 import { formatHistory } from '../lin/format.js';
@@ -73,10 +74,27 @@ describe('ironfleet lin', () => {
   it('exits 3 when the time limit comes first', async () => {
     const writes = Array.from({ length: 40 }, (_, i) => `{"type":"call","id":${i},"client":${i},"op":{"kind":"write","value":${i}}}`);
     const returns = Array.from({ length: 40 }, (_, i) => `{"type":"return","id":${i}}`);
-    const read = ['{"type":"call","id":"r","client":"r","op":{"kind":"read"}}', '{"type":"return","id":"r","output":{"value":-1}}'];
+    // Reads of 0 and then 1 after every write returned: each value was written, so only the search can rule it out.
+    const read = ['{"type":"call","id":"r","client":"r","op":{"kind":"read"}}', '{"type":"return","id":"r","output":{"value":0}}',
+      '{"type":"call","id":"s","client":"r","op":{"kind":"read"}}', '{"type":"return","id":"s","output":{"value":1}}'];
     const r = await lin(file('hard.jsonl', [...writes, ...returns, ...read].join('\n')), '--model', 'register', '--timeout-ms', '1');
     expect(r.code).toBe(3);
     expect(r.out).toMatch(/^unknown: the time limit \(1 ms\) came first/);
+  });
+
+  it('exits 3 when the budget of search steps comes first, whatever the machine', async () => {
+    const writes = Array.from({ length: 40 }, (_, i) => `{"type":"call","id":${i},"client":${i},"op":{"kind":"write","value":${i}}}`);
+    const returns = Array.from({ length: 40 }, (_, i) => `{"type":"return","id":${i}}`);
+    const reads = ['{"type":"call","id":"r","client":"r","op":{"kind":"read"}}', '{"type":"return","id":"r","output":{"value":0}}',
+      '{"type":"call","id":"s","client":"r","op":{"kind":"read"}}', '{"type":"return","id":"s","output":{"value":1}}'];
+    const path = file('hard-steps.jsonl', [...writes, ...returns, ...reads].join('\n'));
+    const r = await lin(path, '--model', 'register', '--steps-max', '1000', '--json');
+    expect(r.code).toBe(3);
+    expect(JSON.parse(r.out)).toMatchObject({ verdict: 'unknown', reason: 'stepLimit', stats: { steps: 1000 } });
+    expect((await lin(path, '--model', 'register', '--steps-max', '1000')).out).toMatch(/^unknown: the budget of search steps came first/);
+    // A read of a value never written is found without search, within any budget.
+    const never = file('never.jsonl', [...writes, ...returns, '{"type":"call","id":"r","client":"r","op":{"kind":"read"}}', '{"type":"return","id":"r","output":{"value":-1}}'].join('\n'));
+    expect((await lin(never, '--model', 'register', '--steps-max', '0')).out).toContain('no operation writes -1');
   });
 
   it('exits 2 on a malformed history, naming the line', async () => {
@@ -99,5 +117,72 @@ describe('ironfleet lin', () => {
     const missing = await lin(join(dir, 'missing.jsonl'), '--model', 'register');
     expect(missing.code).toBe(2);
     expect(missing.err).toMatch(/cannot read .*missing\.jsonl/);
+  });
+});
+
+describe('ironfleet lin --model ./model.js', () => {
+  // Test modules import the checker's sources directly (the test runner compiles them), so that
+  // `illegal` is the very symbol the checker looks for.
+  const modelUrl = pathToFileURL(join(import.meta.dirname, '../lin/model.ts')).href;
+  const register = (name: string): string => `{
+    name: ${JSON.stringify(name)},
+    init: () => null,
+    step: (s, input, output) => {
+      if (input.kind === 'write') return input.value;
+      return output === undefined || output.value === s ? s : illegal;
+    },
+    decodeInput: (v) => (v !== null && typeof v === 'object' && (v.kind === 'read' || v.kind === 'write')
+      ? { ok: true, value: v } : { ok: false, error: 'an operation is {kind: "read"} or {kind: "write", value}' }),
+    decodeOutput: (v) => ({ ok: true, value: v }),
+  }`;
+  const header = `import { illegal } from ${JSON.stringify(modelUrl)};\n`;
+  const single = file('my-register.mjs', `${header}export default ${register('my-register')};\n`);
+  const several = file('registers.js', `${header}export const a = ${register('a')};\nexport const b = ${register('b')};\n`);
+
+  it('checks a history against the model a module exports', async () => {
+    const yes = await lin(good, '--model', single);
+    expect(yes.err).toBe('');
+    expect(yes.code).toBe(0);
+    expect(yes.out).toMatch(/^linearizable: 2 operations \(model my-register;/);
+    const no = await lin(bad, '--model', relative(process.cwd(), single), '--json');
+    expect(no.code).toBe(1);
+    expect(JSON.parse(no.out)).toMatchObject({ verdict: 'notLinearizable', model: 'my-register', file: bad });
+    const malformed = await lin(file('cas.jsonl', '{"type":"call","id":1,"client":1,"op":{"kind":"cas"}}\n'), '--model', single);
+    expect(malformed.code).toBe(2);
+    expect(malformed.err).toContain('an operation is {kind: "read"} or {kind: "write", value}');
+  });
+
+  it('asks for --export NAME among several models, and refuses it with a built-in model', async () => {
+    const r = await lin(good, '--model', several);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('exports 2 models (a, b): choose one with --export NAME');
+    const b = await lin(good, '--model', several, '--export', 'b', '--json');
+    expect(b.code).toBe(0);
+    expect(JSON.parse(b.out)).toMatchObject({ verdict: 'linearizable', model: 'b', modelFile: several });
+    expect((await lin(good, '--model', 'register', '--export', 'b')).err).toContain('--export goes with --model PATH');
+  });
+
+  it('exits 2 with a sentence when the module is missing, fails to load, or exports no model', async () => {
+    const missing = await lin(good, '--model', join(dir, 'missing.mjs'), '--json');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/cannot find .*missing\.mjs/);
+    expect(JSON.parse(missing.out)).toMatchObject({ verdict: 'error' });
+    const throws = await lin(good, '--model', file('throws.mjs', "throw new Error('cannot start');\n"));
+    expect(throws.code).toBe(2);
+    expect(throws.err).toContain('cannot load');
+    expect(throws.err).toContain('cannot start');
+    const checkOnly = file('check-only.mjs', "export default { name: 'r', init: () => 0, step: (s) => s };\n");
+    const none = await lin(good, '--model', checkOnly);
+    expect(none.code).toBe(2);
+    expect(none.err).toContain('exports no model');
+    expect(none.err).toContain('default (an object: no decodeInput; no decodeOutput)');
+    expect(none.err).toContain('decodeInput(json) and decodeOutput(json, input) functions');
+  });
+
+  it('says how to use a model of your own in --help', async () => {
+    const help = await lin('--help');
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('--export NAME');
+    expect(help.out).toContain('./my-model.js');
   });
 });

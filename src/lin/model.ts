@@ -3,7 +3,7 @@ import { describeJson, jsonEqual, jsonHash } from './json.js';
 import type { ClientId, Operation } from './types.js';
 
 /** The value a model's step returns when an output is not legal in a state. */
-export const illegal: unique symbol = Symbol('illegal');
+export const illegal: unique symbol = Symbol.for('ironfleet.lin.illegal');
 
 /** The type of `illegal`. */
 export type Illegal = typeof illegal;
