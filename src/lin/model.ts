@@ -2,7 +2,10 @@ import type { Result } from '../core/result.js';
 import { describeJson, jsonEqual, jsonHash } from './json.js';
 import type { ClientId, Operation } from './types.js';
 
-/** The value a model's step returns when an output is not legal in a state. */
+/**
+ * The value a model's step returns when an output is not legal in a state. A registered symbol, so
+ * a model that imports another installed copy of ironfleet than the command running it agrees on it.
+ */
 export const illegal: unique symbol = Symbol.for('ironfleet.lin.illegal');
 
 /** The type of `illegal`. */
