@@ -5,7 +5,8 @@ import { FingerprintSet } from './fpset.js';
 import type { Frontier } from './frontier.js';
 import { ObjectFrontier, PackedFrontier } from './frontier.js';
 import { Growable, GrowableNat } from './growable.js';
-import type { Model } from './model.js';
+import type { ResolvedModel } from './model.js';
+import { showValue } from './show.js';
 
 /**
  * The explicit-state search: breadth-first (or depth-first) from the initial states, visited
@@ -20,7 +21,10 @@ export const noParent = 0xffffffff;
 /** How to search. */
 export interface ExploreOptions<S> {
   readonly search: 'bfs' | 'dfs';
-  /** Explore canonical forms under `model.symmetry`. */
+  /**
+   * Explore canonical forms under `model.symmetry`, checking on every state generated that the
+   * invariants and the state constraint give the same answer on it and on its canonical form.
+   */
   readonly symmetry: boolean;
   /** States at this depth (steps from an initial state) are not expanded. */
   readonly maxDepth: number;
@@ -50,7 +54,15 @@ export type SafetyViolation =
   /** An initial state whose abstraction is not an initial state of the spec. */
   | { readonly kind: 'refinementInit'; readonly ordinal: number }
   /** The `ordinal`-th successor of state `from` maps to neither a spec step nor a stutter. */
-  | { readonly kind: 'refinementStep'; readonly from: number; readonly ordinal: number };
+  | { readonly kind: 'refinementStep'; readonly from: number; readonly ordinal: number }
+  /**
+   * Under symmetry: a property (`property`, e.g. 'invariant TCConsistent') gave different answers
+   * on a state and on its canonical form, both shown (their views, one line each, shortened).
+   */
+  | { readonly kind: 'symmetry'; readonly property: string; readonly state: string; readonly canonical: string };
+
+/** The most characters of a state shown in a symmetry complaint. */
+export const shownStateCharsMax = 400;
 
 /** The explored graph, kept for liveness: per state its edges and predicate bits. */
 export interface ExploredGraph {
@@ -97,7 +109,7 @@ export interface Exploration {
 }
 
 /** Explores `model` and returns what was found; stops at the first safety violation. */
-export function explore<S>(model: Model<S>, options: ExploreOptions<S>): Exploration {
+export function explore<S>(model: ResolvedModel<S>, options: ExploreOptions<S>): Exploration {
   const encoding = model.encoding;
   const symmetry = options.symmetry ? model.symmetry : undefined;
   assert(!options.symmetry || symmetry !== undefined, `model ${model.name} has no symmetry`);
@@ -124,6 +136,8 @@ export function explore<S>(model: Model<S>, options: ExploreOptions<S>): Explora
 
   let frontier: Frontier<S>;
   let fingerprint: (s: S) => void;
+  // Whether two packed states have the same words (unused for object states).
+  let sameWords: (a: S, b: S) => boolean = () => false;
   // Whether the last successor is the current state (a stutter). For object states this leaves
   // the successor's fingerprint in `fp`, so it is not computed twice.
   let sameAsCurrent: (t: S) => boolean;
@@ -135,6 +149,12 @@ export function explore<S>(model: Model<S>, options: ExploreOptions<S>): Explora
     const words = encoding.words;
     frontier = new PackedFrontier(encoding, lifo);
     fingerprint = (s) => fingerprintWords(encoding.toWords(s), words, fp);
+    sameWords = (a, b) => {
+      const x = encoding.toWords(a);
+      const y = encoding.toWords(b);
+      for (let i = 0; i < words; i++) if (x[i] !== y[i]) return false;
+      return true;
+    };
     sameAsCurrent = (t) => {
       const a = encoding.toWords(t);
       const b = currentWords;
@@ -166,6 +186,33 @@ export function explore<S>(model: Model<S>, options: ExploreOptions<S>): Explora
   let currentAbstract: unknown;
   let currentAbstractReady = false;
 
+  /**
+   * Under symmetry, the first property that tells `t` from its canonical form `c` (they are
+   * equivalent, so a sound property cannot), or null. When `cHolds`, `c` was found before, so
+   * every invariant holds on it and only `t` is evaluated. Refinement steps are compared when a
+   * violation's trace is replayed (src/check/check.ts): a step has no canonical form here.
+   */
+  const asymmetry = (t: S, c: S, initial: boolean, cHolds: boolean): SafetyViolation | null => {
+    let property: string | null = null;
+    for (const inv of invariants) {
+      if (inv.holds(t) !== (cHolds || inv.holds(c))) {
+        property = `invariant ${inv.name}`;
+        break;
+      }
+    }
+    if (property === null && constraint !== undefined && constraint(t) !== constraint(c)) property = 'the state constraint';
+    if (property === null && initial && refinement !== undefined &&
+      refinement.spec.init(refinement.abstract(t)) !== refinement.spec.init(refinement.abstract(c))) {
+      property = `the refinement abstraction to ${refinement.spec.name}`;
+    }
+    if (property === null) return null;
+    const shown = (x: S): string => {
+      const line = showValue(model.view(x));
+      return line.length <= shownStateCharsMax ? line : `${line.slice(0, shownStateCharsMax)}...`;
+    };
+    return { kind: 'symmetry', property, state: shown(t), canonical: shown(c) };
+  };
+
   /** Records a newly discovered state: invariants, graph predicates, then the frontier. */
   const discovered = (c: S, index: number, depth: number): void => {
     if (depth > depthMax) depthMax = depth;
@@ -196,6 +243,10 @@ export function explore<S>(model: Model<S>, options: ExploreOptions<S>): Explora
       return;
     }
     const c = symmetry !== undefined ? symmetry(s) : s;
+    if (c !== s) {
+      violation = asymmetry(s, c, true, false);
+      if (violation !== null) return;
+    }
     fingerprint(c);
     if (table.insert(fp.hi, fp.lo, distinct) >= 0) return;
     const index = distinct++;
@@ -227,8 +278,16 @@ export function explore<S>(model: Model<S>, options: ExploreOptions<S>): Explora
       }
     }
     const c = symmetry !== undefined ? symmetry(t) : t;
+    // For object states `fp` holds t's fingerprint here (see sameAsCurrent).
+    const tFpHi = fp.hi;
+    const tFpLo = fp.lo;
     if (c !== t || !fpOfSuccessorReady) fingerprint(c);
     const found = table.insert(fp.hi, fp.lo, distinct);
+    // A state already in canonical form cannot be told from it; any other is checked.
+    if (c !== t && !(fpOfSuccessorReady ? fp.hi === tFpHi && fp.lo === tFpLo : sameWords(t, c))) {
+      violation = asymmetry(t, c, false, found >= 0);
+      if (violation !== null) return;
+    }
     if (found >= 0) {
       if (keepGraph) {
         edgeTarget.push(found);

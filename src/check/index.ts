@@ -5,6 +5,7 @@ export * from './distributed.js';
 export * from './fingerprint.js';
 export * from './fpset.js';
 export * from './stable.js';
+export * from './symmetry.js';
 export * from './report.js';
 export * from './monitor.js';
 export type { Progress, SafetyViolation } from './explore.js';

@@ -1,23 +1,36 @@
 import type { SpecMachine } from '../framework/spec.js';
 import type { Fingerprint } from './fingerprint.js';
+import { encodingOf } from './fingerprint.js';
 
 /**
  * What the model checker explores: initial states, named actions and the successors of a state,
  * with the properties to check. A model is a plain object; src/cli/models.ts lists the ones the
  * `ironfleet check` command knows, and src/check/distributed.ts builds one from any host protocol.
+ *
+ * The least a model gives is `name`, `actions`, `initial` and `successors` (and, to be useful,
+ * `invariants`): states are then immutable plain values fingerprinted by their `stableKey`, and
+ * traces show them as they are.
  */
 export interface Model<S> {
   /** The model's name, e.g. 'twophase'. */
   readonly name: string;
-  /** The bounds this instance is checked up to, in words, e.g. '3 RMs' or '3 hosts, epoch <= 4'. */
-  readonly bounds: string;
+  /**
+   * The bounds this instance is checked up to, in words, e.g. '3 RMs' or '3 hosts, epoch <= 4'.
+   * Reports say "model-checked up to bounds (...)"; without it they say the bounds are as the
+   * model gives them.
+   */
+  readonly bounds?: string;
   /**
    * Every action's name, indexed by the number successors are emitted with. Parameterised
    * actions get one name per instance, e.g. 'RMPrepare(r1)', so fairness can name each.
    */
   readonly actions: readonly string[];
-  /** How states are stored and fingerprinted. */
-  readonly encoding: StateEncoding<S>;
+  /**
+   * How states are stored and fingerprinted. Without one, states are immutable plain values
+   * (objects, arrays, Maps, Sets, primitives, typed arrays; see `stableKey`) that the model never
+   * changes after emitting them, fingerprinted by their stable key (`stableKeyEncoding`).
+   */
+  readonly encoding?: StateEncoding<S>;
   /**
    * Calls `emit` once per initial state, in a fixed order. A packed model may pass the same
    * buffer each time, rewritten: the checker copies what it keeps.
@@ -45,8 +58,33 @@ export interface Model<S> {
   readonly refinement?: RefinementMapping<S, unknown>;
   /** Liveness properties, checked on the explored graph under weak fairness. */
   readonly liveness?: readonly LivenessProperty<S>[];
-  /** A plain value showing `s` (objects, arrays, Maps, primitives), for traces and diffs. */
-  view(s: S): unknown;
+  /**
+   * A plain value showing `s` (objects, arrays, Maps, primitives), for traces and diffs; without
+   * it, traces show the state itself.
+   */
+  readonly view?: (s: S) => unknown;
+}
+
+/** A model with every optional part the checker relies on filled in (see `resolveModel`). */
+export interface ResolvedModel<S> extends Model<S> {
+  readonly bounds: string;
+  readonly encoding: StateEncoding<S>;
+  readonly view: (s: S) => unknown;
+}
+
+/**
+ * `model` with its defaults filled in: bounds '' (as the model gives them), the stableKey
+ * encoding (`encodingOf`) and the identity view.
+ */
+export function resolveModel<S>(model: Model<S>): ResolvedModel<S> {
+  // Inherits from `model` rather than copying it, so methods that use `this` and parts this
+  // function does not know of keep working.
+  const defaults = {
+    bounds: model.bounds ?? '',
+    encoding: encodingOf(model),
+    view: model.view ?? ((s: S): unknown => s),
+  };
+  return Object.assign(Object.create(model) as Model<S>, defaults);
 }
 
 /**
@@ -68,7 +106,8 @@ export interface StepNote {
 /**
  * How a model's states are kept. `packed`: each state is a fixed number of 32-bit words, stored in
  * typed arrays and fingerprinted directly (the fast path). `object`: states are immutable values
- * kept as objects and fingerprinted by the model (the generic path).
+ * kept as objects and fingerprinted by the model, or by their stable key when the model gives no
+ * encoding (the generic path).
  */
 export type StateEncoding<S> = PackedEncoding<S> | ObjectEncoding<S>;
 
@@ -105,9 +144,11 @@ export interface RefinementMapping<S, A> {
 }
 
 /**
- * A liveness property, checked under weak fairness of the actions named in `fairness`: each
- * entry is an action name or a pattern with `*` (e.g. 'RMPrepare(*)', or '*' for all), and every
- * matching action is weakly fair on its own (if it stays enabled, it is eventually taken).
+ * A liveness property, checked under weak fairness of the actions named in `fairness` and strong
+ * fairness of those named in `strongFairness`: each entry is an action name or a pattern with `*`
+ * (e.g. 'RMPrepare(*)', or '*' for all), and every matching action is fair on its own. Weakly fair:
+ * if it stays enabled, it is eventually taken. Strongly fair: if it is enabled again and again
+ * (even with gaps), it is eventually taken, e.g. delivery over a link that loses packets.
  */
 export type LivenessProperty<S> =
   | {
@@ -116,6 +157,7 @@ export type LivenessProperty<S> =
     readonly name: string;
     readonly holds: (s: S) => boolean;
     readonly fairness: readonly string[];
+    readonly strongFairness?: readonly string[];
   }
   | {
     /** `P ~> Q`: from every reachable state satisfying `p`, every fair behaviour reaches `q`. */
@@ -124,6 +166,7 @@ export type LivenessProperty<S> =
     readonly p: (s: S) => boolean;
     readonly q: (s: S) => boolean;
     readonly fairness: readonly string[];
+    readonly strongFairness?: readonly string[];
   };
 
 /**

@@ -35,8 +35,9 @@ export function collisionText(result: CheckResult): string {
 export function formatResult(result: CheckResult, extraFigures: readonly string[] = []): string[] {
   const lines: string[] = [];
   const search = result.search === 'bfs' ? 'breadth-first' : 'depth-first';
-  const bounds = [result.bounds, ...(result.maxDepth !== null ? [`depth <= ${result.maxDepth}`] : [])].join(', ');
-  lines.push(`model ${result.model} (${bounds}): ${search} search, symmetry ${result.symmetry ? 'on' : 'off'}`);
+  // A model that names no bounds is checked up to the bounds its own definition sets.
+  const bounds = [result.bounds, ...(result.maxDepth !== null ? [`depth <= ${result.maxDepth}`] : [])].filter((b) => b !== '').join(', ');
+  lines.push(`model ${result.model}${bounds !== '' ? ` (${bounds})` : ''}: ${search} search, symmetry ${result.symmetry ? 'on' : 'off'}`);
   lines.push(`  ${count(result.distinctStates)} distinct states, ${count(result.statesGenerated)} states generated, ${count(result.queueLeft)} left in queue`);
   const complete = result.queueLeft === 0 && (result.violation === null || result.violation.kind === 'liveness');
   const diameter = result.search === 'bfs' && complete ? 'the diameter: ' : '';
@@ -56,7 +57,7 @@ export function formatResult(result: CheckResult, extraFigures: readonly string[
   const v = result.violation;
   if (v === null) {
     lines.push(complete
-      ? `result: no violation; model-checked up to bounds (${bounds})`
+      ? `result: no violation; model-checked up to bounds (${bounds !== '' ? bounds : `as model ${result.model} sets them`})`
       : `result: no violation found, but the search stopped with ${count(result.queueLeft)} states unexplored`);
     return lines;
   }

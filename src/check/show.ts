@@ -26,6 +26,7 @@ export function showValue(v: unknown): string {
       return 'undefined';
   }
   if (v instanceof Uint8Array) return `bytes(${v.length}:${Buffer.from(v).toString('hex').slice(0, 32)})`;
+  if (isNumberArray(v)) return `[${Array.from(v, showValue).join(', ')}]`;
   if (v instanceof Map) return `{${[...v].map(([k, x]) => `${typeof k === 'string' ? k : showValue(k)}: ${showValue(x)}`).join(', ')}}`;
   if (v instanceof Set) return `{${[...v].map(showValue).join(', ')}}`;
   if (Array.isArray(v)) return `[${v.map(showValue).join(', ')}]`;
@@ -39,7 +40,15 @@ function childPath(path: string, key: unknown): string {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) &&
-    !(v instanceof Set) && !(v instanceof Uint8Array);
+    !(v instanceof Set) && !ArrayBuffer.isView(v);
+}
+
+/**
+ * Whether `v` is a typed array other than bytes (such as a packed model's Uint32Array state when
+ * the model has no view): shown, diffed and written as an array of its elements.
+ */
+function isNumberArray(v: unknown): v is ArrayLike<number | bigint> {
+  return ArrayBuffer.isView(v) && !(v instanceof Uint8Array) && !(v instanceof DataView);
 }
 
 /**
@@ -79,6 +88,7 @@ export function changedFields(a: unknown, b: unknown, path = ''): string[] {
     }
     return out;
   }
+  if (isNumberArray(a) && isNumberArray(b)) return changedFields(Array.from(a), Array.from(b), path);
   if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
     const out: string[] = [];
     for (let i = 0; i < a.length; i++) out.push(...changedFields(a[i], b[i], `${path}[${i}]`));
@@ -96,12 +106,17 @@ export function fieldLines(v: unknown): string[] {
   return [showValue(v)];
 }
 
-/** A JSON-safe copy of a plain value: Maps become objects, Sets arrays, bigints and bytes strings. */
+/**
+ * A JSON-safe copy of a plain value: Maps become objects, Sets and typed arrays arrays, bigints,
+ * bytes, functions and symbols strings.
+ */
 export function toJsonValue(v: unknown): unknown {
   if (v === undefined) return null;
   if (typeof v === 'bigint') return v.toString();
+  if (typeof v === 'function' || typeof v === 'symbol') return String(v);
   if (typeof v !== 'object' || v === null) return v;
   if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  if (isNumberArray(v)) return Array.from(v, toJsonValue);
   if (v instanceof Map) {
     const o: Record<string, unknown> = {};
     for (const [k, x] of v) o[typeof k === 'string' ? k : showValue(k)] = toJsonValue(x);

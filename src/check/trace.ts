@@ -1,5 +1,7 @@
 import { assert } from '../core/assert.js';
-import { fingerprintState, newFingerprint } from './fingerprint.js';
+import type { Result } from '../core/result.js';
+import { err, ok } from '../core/result.js';
+import { encodingOf, fingerprintState, newFingerprint } from './fingerprint.js';
 import type { EmitSuccessor, Model, StepNote } from './model.js';
 import { changedFields, fieldLines, showValue, toJsonValue } from './show.js';
 
@@ -21,9 +23,25 @@ export interface TraceStep<S> {
 
 /**
  * Replays `ordinals` (an initial state's ordinal, then one successor ordinal per step) on
- * `model`, canonicalising with its symmetry when `symmetry` is set.
+ * `model`, canonicalising with its symmetry when `symmetry` is set; asserts that the replay
+ * succeeds (see `tryReplay`).
  */
 export function replay<S>(model: Model<S>, symmetry: boolean, ordinals: readonly number[]): TraceStep<S>[] {
+  const steps = tryReplay(model, symmetry, ordinals);
+  assert(steps.ok, steps.ok ? '' : steps.error);
+  return steps.value;
+}
+
+/**
+ * Replays `ordinals` like `replay`; an error when, under symmetry, no concrete successor has the
+ * canonical form the search stored (the symmetry does not commute with the successor function, so
+ * it is not a symmetry of the model). Under symmetry several concrete successors may have that
+ * form; for the last step, one for which `lastPrefer(from, to)` holds is taken if there is one
+ * (a step that shows the violation the search found).
+ */
+export function tryReplay<S>(
+  model: Model<S>, symmetry: boolean, ordinals: readonly number[], lastPrefer?: (from: S, to: S) => boolean,
+): Result<TraceStep<S>[], string> {
   assert(ordinals.length > 0, 'a trace starts with an initial state');
   const copy = copier(model);
   const canonical = symmetry ? model.symmetry : undefined;
@@ -47,22 +65,29 @@ export function replay<S>(model: Model<S>, symmetry: boolean, ordinals: readonly
       fingerprintState(model, canonical(target.state), want);
       const got = newFingerprint();
       const from = concrete;
-      next = find((emit) => model.successors(from, emit), copy, (t) => {
+      const matches = (t: S): boolean => {
         fingerprintState(model, canonical(t), got);
         return got.hi === want.hi && got.lo === want.lo;
-      });
-      assert(next !== null, `replay: model ${model.name}'s symmetry does not commute with its successors`);
+      };
+      const prefer = i === ordinals.length - 1 ? lastPrefer : undefined;
+      next = prefer !== undefined ? find((emit) => model.successors(from, emit), copy, (t) => prefer(from, t) && matches(t)) : null;
+      next ??= find((emit) => model.successors(from, emit), copy, matches);
+      if (next === null) {
+        return err(`model ${model.name}'s symmetry is not a symmetry of its successors: at step ${i}, no successor of the ` +
+          'state reached has the canonical form that the successor of its canonical form has (permuting a state must ' +
+          'permute its successors alike)');
+      }
     }
     assert(next !== null, 'replay: successor ordinal out of range');
     const action = model.actions[next.action] ?? `action ${next.action}`;
     steps.push(next.note === undefined ? { state: next.state, action } : { state: next.state, action, note: next.note });
     concrete = next.state;
   }
-  return steps;
+  return ok(steps);
 }
 
 function copier<S>(model: Model<S>): (s: S) => S {
-  const encoding = model.encoding;
+  const encoding = encodingOf(model);
   if (encoding.kind === 'packed') return (s) => encoding.fromWords(Uint32Array.from(encoding.toWords(s)));
   return (s) => s;
 }
@@ -117,9 +142,13 @@ export interface TraceStepView {
   readonly state: unknown;
 }
 
-/** Turns replayed steps into a TraceView, diffing consecutive states' views. */
+/**
+ * Turns replayed steps into a TraceView, diffing consecutive states' views (the states
+ * themselves when the model has no view).
+ */
 export function viewTrace<S>(model: Model<S>, steps: readonly TraceStep<S>[], loop: TraceView['loop']): TraceView {
-  const views = steps.map((s) => model.view(s.state));
+  const viewOf = model.view;
+  const views = steps.map((s) => (viewOf !== undefined ? viewOf.call(model, s.state) : s.state));
   return {
     steps: steps.map((s, i) => {
       const view = views[i];
