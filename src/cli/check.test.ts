@@ -23,6 +23,12 @@ describe('ironfleet check', () => {
     expect(json.memory).toBeDefined();
   });
 
+  it('refuses a model the checker cannot take with the reason alone, exit 2', async () => {
+    const r = await cli('ring', '--symmetry');
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('ironfleet check: model ring has no symmetry to reduce by');
+  });
+
   it('reports symmetry classes and the text report says "model-checked up to bounds"', async () => {
     const r = await cli('twophase', '--rms', '3', '--symmetry');
     expect(r.code).toBe(0);

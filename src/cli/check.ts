@@ -143,7 +143,11 @@ function checkAndReport<S>(model: Model<S>, args: ParsedArgs, io: CommandIo): nu
   };
   const rssStartBytes = process.memoryUsage.rss();
   const outcome = check(model, options);
-  if (!outcome.ok) throw new UsageError(outcome.error);
+  if (!outcome.ok) {
+    // The model or its options do not fit the checker: the sentence says why, the usage would not.
+    io.err(`ironfleet check: ${outcome.error}`);
+    return exitUsage;
+  }
   const result: CheckResult = outcome.value;
   const memory = {
     rssStartBytes,
