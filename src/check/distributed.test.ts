@@ -111,7 +111,7 @@ describe('distributed adapter: token ring', () => {
     expect(ab.map(keys.key)).toEqual(ba.map(keys.key));
     expect(ba.length).toBe(2);
     const model = ringModel({ hosts: 3, maxRound: 2 });
-    if (model.encoding.kind !== 'object') throw new Error('expected object states');
+    if (model.encoding?.kind !== 'object') throw new Error('expected object states');
     const hosts = distributedInit(ringProtocol(), { hosts: ['h0', 'h1', 'h2'] }, ['h0', 'h1', 'h2']).hosts;
     const f = newFingerprint();
     const g = newFingerprint();
@@ -147,5 +147,73 @@ describe('distributed adapter: inputs other than packets', () => {
     expect(steps.map((s) => [s.action, s.input, s.host])).toEqual([[null, undefined, undefined], ['tick(h)', 'nowMs=3', 'h']]);
     const all = run({ ...model, invariants: [] });
     expect(all.distinctStates).toBe(4);
+  });
+});
+
+describe('distributed adapter: outsiders and lossy links', () => {
+  // One host that remembers which values it has received, from anyone.
+  type Seen = { readonly seen: readonly number[] };
+  const collector: HostProtocol<null, Seen, number> = {
+    name: 'collector',
+    init: () => ({ seen: [] }),
+    actions: {
+      take: (s, input) => {
+        const m = input.packet?.msg;
+        if (m === undefined) return notEnabled('no packet');
+        return { state: { seen: s.seen.includes(m) ? s.seen : [...s.seen, m].sort() }, sent: [] };
+      },
+    },
+    equal: (a, b) => stableKey(a) === stableKey(b),
+    equalMsg: (a, b) => a === b,
+  };
+  const values = [1, 2, 3];
+  const collectorModel = (packetsMax: number, network: 'ironfleet' | 'lossy') => distributedModel({
+    name: 'collector', bounds: '', protocol: collector, config: null, hostIds: ['h'],
+    inputs: { receives: () => true },
+    outsiders: { ids: ['x0'], messages: () => values.map((msg) => ({ dst: 'h', msg })), packetsMax },
+    network,
+  });
+
+  it('names outsider sends and losses as actions of their own', () => {
+    expect(collectorModel(1, 'ironfleet').actions).toEqual(['take(h)', 'send(x0)']);
+    expect(collectorModel(1, 'lossy').actions).toEqual(['take(h)', 'send(x0)', 'lose(h)', 'lose(x0)']);
+  });
+
+  it('lets outsiders send any listed message, up to packetsMax packets in the network', () => {
+    // IronFleet's network keeps what the outsider sent: at most one packet of three, and the
+    // host has seen it or not: 1 + 3 * 2 states. With two: networks of up to two packets, each
+    // with any subset of them seen: 1 + 3 * 2 + 3 * 4.
+    expect(run(collectorModel(1, 'ironfleet')).distinctStates).toBe(7);
+    expect(run(collectorModel(2, 'ironfleet')).distinctStates).toBe(19);
+    expect(run(collectorModel(0, 'ironfleet')).distinctStates).toBe(1);
+  });
+
+  it('on lossy links, consumes a packet on receipt and loses packets, so an outsider may send again', () => {
+    // Any subset of values seen, with the network empty or holding one of the three packets.
+    const model = collectorModel(1, 'lossy');
+    expect(run(model).distinctStates).toBe(8 * 4);
+    const lost: string[] = [];
+    const consumed: number[] = [];
+    const ds = { hosts: new Map([['h', { seen: [] }]]), network: [{ src: 'x0', dst: 'h', msg: 2 }] };
+    model.successors(ds, (a, t, note) => {
+      if (model.actions[a] === 'lose(h)') lost.push(`${note?.host ?? '?'} ${t.network.length}`);
+      if (model.actions[a] === 'take(h)') consumed.push(t.network.length);
+    });
+    expect(lost).toEqual(['h 0']);
+    expect(consumed).toEqual([0]);
+  });
+
+  it('keeps the lossy network a set: sending a packet already in flight changes nothing', () => {
+    const echo: HostProtocol<null, null, string> = {
+      name: 'echo', init: () => null,
+      actions: { send: () => ({ state: null, sent: [{ src: 'h', dst: 'h', msg: 'ping' }] }) },
+      equal: () => true, equalMsg: (a, b) => a === b,
+    };
+    const model = distributedModel({
+      name: 'echo', bounds: '', protocol: echo, config: null, hostIds: ['h'], inputs: { receives: () => false }, network: 'lossy',
+    });
+    // The empty network and the one holding ping: send adds it, lose removes it.
+    const r = run(model);
+    expect(r.distinctStates).toBe(2);
   });
 });

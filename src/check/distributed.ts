@@ -17,6 +17,14 @@ import { stableKey } from './stable.js';
  * receive) and on one of the other inputs the binding enumerates (clock readings, choices). The
  * received packet stays in the network, so delivery may repeat, reorder, or never happen.
  *
+ * Two additions the binding may ask for. Outsiders: hosts outside the service, with no state of
+ * their own, that send any well-formed message the binding lists (`send(x0)` steps, bounded by
+ * the number of outsider packets in the network), because a service that trusts a packet from a
+ * stranger is wrong whatever its own hosts do. Lossy links (`network: 'lossy'`): the network holds
+ * the packets in flight, a receive consumes its packet, and `lose(dst)` drops one; with receive
+ * actions strongly fair this is a network where a packet sent again and again is eventually
+ * delivered, so retransmission matters to liveness, as it does on real links.
+ *
  * The network is kept sorted by each packet's stable key, so equal sets of packets are equal
  * arrays and fingerprint alike. Fingerprints of host states and packets are cached per object, so
  * a host left unchanged by a step costs nothing to fingerprint again.
@@ -32,6 +40,28 @@ export interface InputEnumerator<S, M> {
    */
   inputs?(host: HostId, action: string, state: S): readonly HostInput<M>[];
 }
+
+/**
+ * Hosts outside the service. They have no state: each may send any message `messages` lists, and
+ * the network holds at most `packetsMax` packets from outsiders at once (in IronFleet's network,
+ * where nothing leaves, that bounds how many they ever send).
+ */
+export interface Outsiders<S, M> {
+  /** Their ids, distinct from the service's. */
+  readonly ids: readonly HostId[];
+  /** The messages outsider `id` may send in state `ds`, with their destinations, in a fixed order. */
+  messages(id: HostId, ds: DistributedState<S, M>): readonly { readonly dst: HostId; readonly msg: M }[];
+  /** The most packets from outsiders in the network at once. */
+  readonly packetsMax: number;
+}
+
+/**
+ * What the network does. 'ironfleet': it holds every packet ever sent, and a receive leaves the
+ * packet there, so any packet may be delivered again, late, or never (IronFleet's network, the
+ * default). 'lossy': it holds the packets in flight; a receive consumes its packet, and a
+ * `lose(dst)` step drops any packet addressed to `dst`.
+ */
+export type NetworkMode = 'ironfleet' | 'lossy';
 
 /** A protocol bound to a configuration: everything needed to model-check its distributed system. */
 export interface DistributedBinding<C, S, M> {
@@ -57,15 +87,32 @@ export interface DistributedBinding<C, S, M> {
   readonly liveness?: readonly LivenessProperty<DistributedState<S, M>>[];
   /** A canonical form under interchangeable hosts; must keep the network sorted (see `sortNetwork`). */
   readonly symmetry?: (ds: DistributedState<S, M>) => DistributedState<S, M>;
+  /** Hosts outside the service that send messages to it (default: none). */
+  readonly outsiders?: Outsiders<S, M>;
+  /** What the network does (default 'ironfleet'). */
+  readonly network?: NetworkMode;
 }
 
 /** The model of `binding`'s distributed system. */
 export function distributedModel<C, S, M>(binding: DistributedBinding<C, S, M>): Model<DistributedState<S, M>> {
   const { protocol, hostIds, inputs } = binding;
-  assert(new Set(hostIds).size === hostIds.length, 'host ids must be distinct');
+  const outsiders = binding.outsiders;
+  const outsiderIds = outsiders?.ids ?? [];
+  const lossy = binding.network === 'lossy';
+  assert(new Set([...hostIds, ...outsiderIds]).size === hostIds.length + outsiderIds.length, 'host and outsider ids must be distinct');
+  assert(outsiders === undefined || (Number.isInteger(outsiders.packetsMax) && outsiders.packetsMax >= 0), 'outsiders.packetsMax must be a whole number >= 0');
   const actionNames = Object.keys(protocol.actions);
   const actions: string[] = [];
   for (const host of hostIds) for (const a of actionNames) actions.push(`${a}(${host})`);
+  // Outsider sends and losses come after the hosts' actions. Loss is one action per destination,
+  // not per packet: the packets are not known in advance and actions must be, and since loss is
+  // never fair its name only shows where the packet was headed (the trace shows which was lost).
+  const sendBase = actions.length;
+  for (const x of outsiderIds) actions.push(`send(${x})`);
+  const loseBase = actions.length;
+  const destinations = lossy ? [...hostIds, ...outsiderIds] : [];
+  for (const d of destinations) actions.push(`lose(${d})`);
+  const isOutsider = new Set(outsiderIds);
   const receives = actionNames.map((a) => inputs.receives(a));
   const hostKey = binding.hostKey ?? stableKey;
   const packets = packetKeys(binding.msgKey ?? stableKey);
@@ -116,7 +163,8 @@ export function distributedModel<C, S, M>(binding: DistributedBinding<C, S, M>):
           if (!isEnabled(outcome)) return;
           const hosts = new Map(ds.hosts);
           hosts.set(id, outcome.state);
-          const network = packets.insertAll(ds.network, outcome.sent);
+          const rest = lossy && input.packet !== undefined ? packets.remove(ds.network, input.packet) : ds.network;
+          const network = packets.insertAll(rest, outcome.sent);
           emit(index, { hosts, network }, stepNote(id, input));
         };
         if (receives[a] === true) {
@@ -125,6 +173,25 @@ export function distributedModel<C, S, M>(binding: DistributedBinding<C, S, M>):
         } else {
           for (const base of bases) attempt(base);
         }
+      }
+    }
+    if (outsiders !== undefined) {
+      let fromOutsiders = 0;
+      for (const p of ds.network) if (isOutsider.has(p.src)) fromOutsiders++;
+      if (fromOutsiders < outsiders.packetsMax) {
+        outsiderIds.forEach((x, k) => {
+          for (const { dst, msg } of outsiders.messages(x, ds)) {
+            const network = packets.insertAll(ds.network, [{ src: x, dst, msg }]);
+            if (network !== ds.network) emit(sendBase + k, { hosts: ds.hosts, network }, { host: x });
+          }
+        });
+      }
+    }
+    for (let d = 0; d < destinations.length; d++) {
+      const dst = destinations[d] ?? '';
+      // The trace's network diff shows which packet was lost.
+      for (const p of ds.network) {
+        if (p.dst === dst) emit(loseBase + d, { hosts: ds.hosts, network: packets.remove(ds.network, p) }, { host: dst });
       }
     }
   };
@@ -165,6 +232,8 @@ export interface PacketKeys<M> {
   fingerprint(p: Packet<M>): Fingerprint;
   /** `network` with each of `sent` added once, kept sorted by key; `network` itself if none is new. */
   insertAll(network: readonly Packet<M>[], sent: readonly Packet<M>[]): readonly Packet<M>[];
+  /** `network` without the packet equal to `p`; `network` itself if it holds none. */
+  remove(network: readonly Packet<M>[], p: Packet<M>): readonly Packet<M>[];
 }
 
 /** Packet keys built on `msgKey`, the stable key of a message. */
@@ -188,20 +257,24 @@ export function packetKeys<M>(msgKey: (m: M) => string): PacketKeys<M> {
     }
     return f;
   };
+  // Binary search for the first packet of the sorted `network` whose key is >= k.
+  const lowerBound = (network: readonly Packet<M>[], k: string): number => {
+    let lo = 0;
+    let hi = network.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const m = network[mid];
+      if (m !== undefined && key(m) < k) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   const insertAll = (network: readonly Packet<M>[], sent: readonly Packet<M>[]): readonly Packet<M>[] => {
     let out: Packet<M>[] | null = null;
     for (const p of sent) {
       const target: readonly Packet<M>[] = out ?? network;
       const k = key(p);
-      // Binary search for the first packet whose key is >= k.
-      let lo = 0;
-      let hi = target.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        const m = target[mid];
-        if (m !== undefined && key(m) < k) lo = mid + 1;
-        else hi = mid;
-      }
+      const lo = lowerBound(target, k);
       const at = target[lo];
       if (at !== undefined && key(at) === k) continue;
       out ??= [...network];
@@ -209,7 +282,14 @@ export function packetKeys<M>(msgKey: (m: M) => string): PacketKeys<M> {
     }
     return out ?? network;
   };
-  return { key, fingerprint, insertAll };
+  const remove = (network: readonly Packet<M>[], p: Packet<M>): readonly Packet<M>[] => {
+    const k = key(p);
+    const at = lowerBound(network, k);
+    const found = network[at];
+    if (found === undefined || key(found) !== k) return network;
+    return [...network.slice(0, at), ...network.slice(at + 1)];
+  };
+  return { key, fingerprint, insertAll, remove };
 }
 
 /** `network` sorted and deduplicated by packet key, as the distributed model keeps it. */

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { CheckResult } from './check.js';
 import { check } from './check.js';
+import type { ExploredGraph } from './explore.js';
+import type { GraphProperty, Lasso } from './liveness.js';
+import { checkLiveness } from './liveness.js';
 import type { LivenessProperty, Model } from './model.js';
 import { newFingerprint, permute64 } from './fingerprint.js';
 
@@ -159,3 +163,186 @@ describe('strongly connected components', () => {
     expect([f.hi, f.lo]).not.toEqual([g.hi, g.lo]);
   });
 });
+
+describe('strong fairness', () => {
+  const eventually2 = (fairness: string[], strongFairness: string[]): LivenessProperty<number> => ({
+    kind: 'eventually', name: 'Done', holds: (x) => x === 2, fairness, strongFairness,
+  });
+
+  it('holds where weak fairness fails: finish is enabled again and again along the cycle, so it is taken', () => {
+    // 0 and 1 spin back and forth; finish is enabled at 0 only. Under weak fairness the cycle
+    // 0 -> 1 -> 0 is fair (finish is not enabled continuously); under strong fairness it is not.
+    const flicker = { 0: [['spin', 1], ['finish', 2]], 1: [['spin', 0]] } as const;
+    expect(run(toy('flicker', flicker, [eventually2(['spin', 'finish'], [])])).violation?.trace.loop?.stutter).toBe(false);
+    const r = run(toy('flicker', flicker, [eventually2(['spin'], ['finish'])]));
+    expect(r.violation).toBeNull();
+    expect(r.properties[0]?.detail).toBe('<>Done under weak fairness of spin and strong fairness of finish');
+  });
+
+  it('still allows stopping where the strongly fair action is disabled', () => {
+    const flicker = { 0: [['spin', 1], ['finish', 2]], 1: [['spin', 0]] } as const;
+    const r = run(toy('flicker', flicker, [eventually2([], ['finish'])]));
+    expect(r.violation?.trace.loop).toEqual({ start: 1, stutter: true });
+    expect(xs(r)).toEqual([0, 1]);
+  });
+
+  it('finds a fair cycle inside a component once the states enabling the action are removed', () => {
+    // One component {0, 1, 3}; finish is enabled at 0 only. The cycle 1 -> 3 -> 1 avoids 0, so it
+    // is fair under strong fairness of finish: the lasso reaches it through 0.
+    const detour = { 0: [['hop', 1], ['finish', 2]], 1: [['spin', 3], ['hop', 0]], 3: [['spin', 1]] } as const;
+    const r = run(toy('detour', detour, [eventually2(['spin'], ['finish'])]));
+    expect(r.violation?.trace.loop).toEqual({ start: 1, stutter: false });
+    expect(xs(r)).toEqual([0, 1, 3, 1]);
+    // With hop strongly fair too, 1 is removed next (hop is enabled there and never taken inside
+    // {1, 3}), and {3} alone keeps spin enabled without taking it: no fair cycle is left.
+    expect(run(toy('detour', detour, [eventually2(['spin'], ['finish', 'hop'])])).violation).toBeNull();
+    // Weak fairness of both is not enough: hop is taken in the whole component, and finish is
+    // disabled at 1 and 3.
+    expect(run(toy('detour', detour, [eventually2(['spin', 'hop', 'finish'], [])])).violation?.trace.loop?.stutter).toBe(false);
+  });
+
+  it('makes a request granted where weak fairness lets the server defer forever (leads to)', () => {
+    const server = { 0: [['request', 1]], 1: [['grant', 2], ['defer', 3]], 2: [['release', 0]], 3: [['resume', 1]] } as const;
+    const granted = (fairness: string[], strongFairness: string[]): LivenessProperty<number> => ({
+      kind: 'leadsTo', name: 'RequestGranted', p: (x) => x === 1, q: (x) => x === 2, fairness, strongFairness,
+    });
+    expect(run(toy('server', server, [granted(['grant', 'defer', 'resume'], [])])).violation?.kind).toBe('liveness');
+    expect(run(toy('server', server, [granted(['defer', 'resume'], ['grant'])])).violation).toBeNull();
+  });
+
+  it('rejects a strong fairness pattern that names no action', () => {
+    const stuck = { 0: [['go', 1]] } as const;
+    const r = check(toy('stuck', stuck, [eventually2([], ['og'])]));
+    expect(r.ok ? null : r.error).toContain("fairness pattern 'og' matches no action");
+  });
+
+  it('agrees with a brute-force search for fair cycles on small random graphs, and its lassos are fair', () => {
+    fc.assert(fc.property(smallGraph, (g) => {
+      const lasso = checkLiveness(g.graph, g.property);
+      expect(lasso !== null).toBe(bruteForceFails(g.graph, g.property));
+      if (lasso !== null) expect(lassoIsFair(g.graph, g.property, lasso)).toBe(true);
+    }), { seed: 20150901, numRuns: 400 });
+  });
+});
+
+/** Actions in the random graphs, each not, weakly or (more often) strongly fair. */
+const randomActions = 3;
+
+/** A random graph of up to 7 states, with goal bit 0, trigger bit 1, and random fairness. */
+const smallGraph = fc.integer({ min: 1, max: 7 }).chain((n) => fc.record({
+  edges: fc.array(fc.array(fc.tuple(fc.nat(n - 1), fc.nat(randomActions - 1)), { minLength: 1, maxLength: 3 }), { minLength: n, maxLength: n }),
+  unexpanded: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+  goal: fc.array(fc.nat(6), { minLength: n, maxLength: n }),
+  trigger: fc.array(fc.boolean(), { minLength: n, maxLength: n }),
+  leadsTo: fc.boolean(),
+  fairness: fc.array(fc.constantFrom(0, 1, 2, 2), { minLength: randomActions, maxLength: randomActions }),
+})).map((r) => {
+  const n = r.edges.length;
+  const edgeStart = new Uint32Array(n);
+  const edgeCount = new Uint32Array(n);
+  const targets: number[] = [];
+  const actions: number[] = [];
+  const expanded = new Uint8Array(n);
+  const predicates = new Uint32Array(n);
+  for (let v = 0; v < n; v++) {
+    // Unexpanded states have no edges, as when the checker cuts them off.
+    const cut = r.unexpanded[v] === true && v > 0;
+    expanded[v] = cut ? 0 : 1;
+    edgeStart[v] = targets.length;
+    const out = cut ? [] : r.edges[v] ?? [];
+    edgeCount[v] = out.length;
+    for (const [w, a] of out) {
+      targets.push(w);
+      actions.push(a);
+    }
+    predicates[v] = (r.goal[v] === 0 ? 1 : 0) | (r.trigger[v] === true ? 2 : 0);
+  }
+  const graph: ExploredGraph = {
+    states: n, initialCount: 1, edgeStart, edgeCount, edgeTarget: Uint32Array.from(targets),
+    edgeAction: Uint16Array.from(actions), expanded, predicates,
+  };
+  const property: GraphProperty = {
+    trigger: r.leadsTo ? 1 : 'initial', goal: 0,
+    fair: Uint8Array.from(r.fairness.map((f) => (f === 1 ? 1 : 0))),
+    strong: Uint8Array.from(r.fairness.map((f) => (f === 2 ? 1 : 0))),
+  };
+  return { graph, property };
+});
+
+function outEdges(g: ExploredGraph, v: number): [number, number][] {
+  const out: [number, number][] = [];
+  const e0 = g.edgeStart[v] ?? 0;
+  for (let e = e0; e < e0 + (g.edgeCount[v] ?? 0); e++) out.push([g.edgeTarget[e] ?? 0, g.edgeAction[e] ?? 0]);
+  return out;
+}
+
+const enabled = (g: ExploredGraph, v: number, a: number): boolean => outEdges(g, v).some(([w, b]) => w !== v && b === a);
+const isGoal = (g: ExploredGraph, v: number): boolean => ((g.predicates[v] ?? 0) & 1) !== 0;
+
+/**
+ * Whether some set of states outside the goal, reachable from a trigger state without the goal,
+ * can be the states a fair behaviour visits forever: strongly connected by its inner edges (one
+ * state without any: stuttering there), all expanded, and fair with every inner edge taken.
+ */
+function bruteForceFails(g: ExploredGraph, p: GraphProperty): boolean {
+  const n = g.states;
+  const triggered = (v: number): boolean => !isGoal(g, v) && (p.trigger === 'initial' ? v < g.initialCount : ((g.predicates[v] ?? 0) & 2) !== 0);
+  const reachable = new Set<number>();
+  const queue = [...Array(n).keys()].filter(triggered);
+  for (const v of queue) reachable.add(v);
+  for (let i = 0; i < queue.length; i++) {
+    for (const [w] of outEdges(g, queue[i] ?? 0)) {
+      if (!isGoal(g, w) && !reachable.has(w)) {
+        reachable.add(w);
+        queue.push(w);
+      }
+    }
+  }
+  for (let mask = 1; mask < 1 << n; mask++) {
+    const set = [...Array(n).keys()].filter((v) => (mask & (1 << v)) !== 0);
+    if (!set.every((v) => reachable.has(v) && g.expanded[v] === 1)) continue;
+    const inner = (v: number): [number, number][] => outEdges(g, v).filter(([w]) => w !== v && (mask & (1 << w)) !== 0);
+    const reach = (from: number): Set<number> => {
+      const seen = new Set([from]);
+      const stack = [from];
+      while (stack.length > 0) for (const [w] of inner(stack.pop() ?? 0)) if (!seen.has(w)) { seen.add(w); stack.push(w); }
+      return seen;
+    };
+    if (set.length > 1 && !set.every((v) => reach(v).size === set.length)) continue;
+    const taken = new Set(set.flatMap((v) => inner(v).map(([, a]) => a)));
+    let fair = true;
+    for (let a = 0; a < p.fair.length; a++) {
+      if (p.strong?.[a] === 1) fair &&= taken.has(a) || set.every((v) => !enabled(g, v, a));
+      else if (p.fair[a] === 1) fair &&= taken.has(a) || set.some((v) => !enabled(g, v, a));
+    }
+    if (fair) return true;
+  }
+  return false;
+}
+
+/** Whether `lasso` is a behaviour outside the goal whose cycle meets every fairness condition. */
+function lassoIsFair(g: ExploredGraph, p: GraphProperty, lasso: Lasso): boolean {
+  let at = lasso.trigger;
+  const follow = (edges: readonly { from: number; ordinal: number }[]): { states: number[]; actions: number[] } | null => {
+    const states = [at];
+    const actions: number[] = [];
+    for (const edge of edges) {
+      if (edge.from !== at) return null;
+      const [w, a] = outEdges(g, at)[edge.ordinal] ?? [-1, -1];
+      if (w < 0 || w === at || isGoal(g, w)) return null;
+      states.push(w);
+      actions.push(a);
+      at = w;
+    }
+    return { states, actions };
+  };
+  if (follow(lasso.approach) === null || at !== lasso.loopState) return false;
+  const cycle = follow(lasso.cycle);
+  if (cycle === null || at !== lasso.loopState || g.expanded[at] !== 1) return false;
+  for (let a = 0; a < p.fair.length; a++) {
+    const takenInCycle = cycle.actions.includes(a);
+    if (p.strong?.[a] === 1 && !takenInCycle && cycle.states.some((v) => enabled(g, v, a))) return false;
+    if (p.fair[a] === 1 && !takenInCycle && cycle.states.every((v) => enabled(g, v, a))) return false;
+  }
+  return true;
+}

@@ -2,18 +2,27 @@ import { assert } from '../core/assert.js';
 import type { ExploredGraph } from './explore.js';
 
 /**
- * Liveness on the explored graph, under weak fairness. A property `P ~> Q` fails iff some reachable
- * state satisfying P (for `<>Q`: some initial state) starts a fair behaviour that never reaches Q.
- * In a finite graph such a behaviour ends up looping forever in one strongly connected component
- * (SCC) of the states where Q is false, so the search is: find those SCCs (Tarjan, iterative), keep
- * the fair ones, and ask which P-states can reach one without passing through Q.
+ * Liveness on the explored graph, under weak and strong fairness. A property `P ~> Q` fails iff
+ * some reachable state satisfying P (for `<>Q`: some initial state) starts a fair behaviour that
+ * never reaches Q. In a finite graph such a behaviour ends up looping forever in one strongly
+ * connected component (SCC) of the states where Q is false, so the search is: find those SCCs
+ * (Tarjan, iterative), find the fair cycles inside them, and ask which P-states can reach one
+ * without passing through Q.
  *
  * Steps from a state to itself are stutters (TLA+'s `<A>_vars`): they neither count as taking an
  * action nor make it enabled. A behaviour may also stutter forever, which is fair only where no
- * fair action is enabled. So an SCC C is fair iff for every fair action A, either A is disabled in
- * some state of C, or some edge inside C is an A-step: then one cycle through all of C's states
- * and edges satisfies every fairness condition at once, and if the test fails for some A, every
- * cycle inside C keeps A enabled without taking it. This is exact for weak fairness.
+ * fair action is enabled.
+ *
+ * Weak fairness of A (if A stays enabled, it is taken): an SCC C holds a fair cycle for A iff A is
+ * disabled in some state of C or some edge inside C is an A-step. Strong fairness of A (if A is
+ * enabled again and again, it is taken): iff some edge inside C is an A-step or A is enabled in no
+ * state of C. When every fair action passes its test, one cycle through all of C's states and
+ * edges satisfies every condition at once. When a weakly fair action fails, every cycle inside C
+ * keeps it enabled without taking it, and so does every cycle inside any part of C: C holds no
+ * fair cycle. When only strongly fair actions fail, a fair cycle inside C can still exist, but it
+ * must avoid every state where a failing action is enabled (it never takes one): those states are
+ * removed and the SCCs of what is left are judged the same way, until a part passes or nothing is
+ * left (the Streett-style refinement of Emerson and Lei). This is exact for both kinds of fairness.
  *
  * States cut off by a constraint or the depth bound have unknown successors and are never part
  * of a counterexample.
@@ -27,6 +36,8 @@ export interface GraphProperty {
   readonly goal: number;
   /** Whether each action (by index) is weakly fair. */
   readonly fair: Uint8Array;
+  /** Whether each action (by index) is strongly fair (default: none). Strong fairness implies weak. */
+  readonly strong?: Uint8Array;
 }
 
 /**
@@ -56,47 +67,57 @@ export function checkLiveness(graph: ExploredGraph, property: GraphProperty): La
   const n = graph.states;
   const goalMask = 1 << property.goal;
   const inGoal = (v: number): boolean => ((graph.predicates[v] ?? 0) & goalMask) !== 0;
-  const actionCount = property.fair.length;
-  const setWords = Math.max(1, Math.ceil(actionCount / 32));
-  const fairSet = new Uint32Array(setWords);
-  for (let a = 0; a < actionCount; a++) if (property.fair[a] === 1) fairSet[a >>> 5] = (fairSet[a >>> 5] ?? 0) | (1 << (a & 31));
+  const fairness = fairnessSets(property);
+  const scratch = tarjanScratch(n);
 
-  const sccs = tarjan(graph, inGoal);
-  const accepting = new Uint8Array(sccs.count);
+  let outside = 0;
+  for (let v = 0; v < n; v++) if (!inGoal(v)) outside++;
+  const roots = new Uint32Array(outside);
+  for (let v = 0, k = 0; v < n; v++) if (!inGoal(v)) roots[k++] = v;
+  // Each state's SCC among the states outside the goal (-1 for goal states).
+  const top = new Int32Array(n).fill(-1);
+  const sccs = tarjan(graph, roots, (v) => !inGoal(v), scratch, top, 0);
+  // Each state's current part: its SCC at first, then the part of it that strong fairness leaves
+  // (-1 for goal states and states removed). Fair parts keep the id they were judged with.
+  const owner = Int32Array.from(top);
+  let nextId = sccs.count;
+  const fairParts = new Map<number, Uint32Array>();
   const canReach = new Uint8Array(sccs.count);
-  const enabledAll = new Uint32Array(setWords);
-  const taken = new Uint32Array(setWords);
-  const enabledHere = new Uint32Array(setWords);
   // SCCs come in reverse topological order: every SCC reachable from C is finished before C.
   for (let c = 0; c < sccs.count; c++) {
     const members = sccs.members.subarray(sccs.start[c] ?? 0, sccs.start[c + 1] ?? 0);
-    enabledAll.fill(0xffffffff);
-    taken.fill(0);
-    let complete = true;
     let reaches = false;
     for (const v of members) {
-      if (graph.expanded[v] !== 1) complete = false;
-      enabledHere.fill(0);
       const e0 = graph.edgeStart[v] ?? 0;
       const e1 = e0 + (graph.edgeCount[v] ?? 0);
-      for (let e = e0; e < e1; e++) {
-        const w = graph.edgeTarget[e] ?? 0;
-        if (w === v) continue;
-        const a = graph.edgeAction[e] ?? 0;
-        enabledHere[a >>> 5] = (enabledHere[a >>> 5] ?? 0) | (1 << (a & 31));
-        if (inGoal(w)) continue;
-        const cw = sccs.component[w] ?? 0;
-        if (cw === c) taken[a >>> 5] = (taken[a >>> 5] ?? 0) | (1 << (a & 31));
-        else if (canReach[cw] === 1) reaches = true;
+      for (let e = e0; e < e1 && !reaches; e++) {
+        const cw = top[graph.edgeTarget[e] ?? 0] ?? -1;
+        if (cw >= 0 && cw !== c && canReach[cw] === 1) reaches = true;
       }
-      for (let k = 0; k < setWords; k++) enabledAll[k] = (enabledAll[k] ?? 0) & (enabledHere[k] ?? 0);
+      if (reaches) break;
     }
-    let fair = complete;
-    for (let k = 0; k < setWords && fair; k++) {
-      const mustTake = (enabledAll[k] ?? 0) & (fairSet[k] ?? 0);
-      if ((mustTake & ~(taken[k] ?? 0)) !== 0) fair = false;
+    let fair = false;
+    const work: { id: number; members: Uint32Array }[] = [{ id: c, members }];
+    while (work.length > 0 && !fair) {
+      const part = work.pop();
+      if (part === undefined) break;
+      const verdict = judge(graph, part.members, (w) => owner[w] === part.id, fairness);
+      if (verdict === 'fair') {
+        fairParts.set(part.id, part.members);
+        fair = true;
+      } else if (verdict !== 'unfair') {
+        const kept = part.members.filter((v) => {
+          const keep = !enablesAny(graph, v, verdict);
+          if (!keep) owner[v] = -1;
+          return keep;
+        });
+        const parts = tarjan(graph, kept, (w) => owner[w] === part.id, scratch, owner, nextId);
+        for (let k = 0; k < parts.count; k++) {
+          work.push({ id: nextId + k, members: parts.members.subarray(parts.start[k] ?? 0, parts.start[k + 1] ?? 0) });
+        }
+        nextId += parts.count;
+      }
     }
-    accepting[c] = fair ? 1 : 0;
     canReach[c] = fair || reaches ? 1 : 0;
   }
 
@@ -106,35 +127,134 @@ export function checkLiveness(graph: ExploredGraph, property: GraphProperty): La
     const triggered = property.trigger === 'initial'
       ? v < graph.initialCount
       : ((graph.predicates[v] ?? 0) & (1 << property.trigger)) !== 0;
-    if (triggered && canReach[sccs.component[v] ?? 0] === 1) trigger = v;
+    if (triggered && canReach[top[v] ?? 0] === 1) trigger = v;
   }
   if (trigger < 0) return null;
-  return buildLasso(graph, trigger, inGoal, sccs, accepting, property.fair);
+  return buildLasso(graph, trigger, inGoal, owner, fairParts, fairness);
 }
 
-/** Strongly connected components of the subgraph of states outside the goal. */
+/** The fair actions as bit sets over action indices. */
+interface FairnessSets {
+  readonly words: number;
+  /** Weakly or strongly fair: each must pass the weak test. */
+  readonly weak: Uint32Array;
+  readonly strong: Uint32Array;
+  readonly isWeak: (a: number) => boolean;
+  readonly isStrong: (a: number) => boolean;
+}
+
+function fairnessSets(property: GraphProperty): FairnessSets {
+  const actions = Math.max(property.fair.length, property.strong?.length ?? 0);
+  const words = Math.max(1, Math.ceil(actions / 32));
+  const weak = new Uint32Array(words);
+  const strong = new Uint32Array(words);
+  const isStrong = (a: number): boolean => property.strong?.[a] === 1;
+  const isWeak = (a: number): boolean => property.fair[a] === 1 || isStrong(a);
+  for (let a = 0; a < actions; a++) {
+    if (isWeak(a)) setBit(weak, a);
+    if (isStrong(a)) setBit(strong, a);
+  }
+  return { words, weak, strong, isWeak, isStrong };
+}
+
+function setBit(set: Uint32Array, a: number): void {
+  set[a >>> 5] = (set[a >>> 5] ?? 0) | (1 << (a & 31));
+}
+
+function hasBit(set: Uint32Array, a: number): boolean {
+  return ((set[a >>> 5] ?? 0) & (1 << (a & 31))) !== 0;
+}
+
+/**
+ * Whether the part `members` (a strongly connected set of states, or one state) holds a cycle
+ * fair to every fair action: 'fair', 'unfair', or the strongly fair actions that are enabled in
+ * it but never taken inside it, whose states a fair cycle must avoid.
+ */
+function judge(
+  graph: ExploredGraph, members: Uint32Array, inPart: (w: number) => boolean, fairness: FairnessSets,
+): 'fair' | 'unfair' | Uint32Array {
+  const words = fairness.words;
+  const enabledAll = new Uint32Array(words).fill(0xffffffff);
+  const enabledAny = new Uint32Array(words);
+  const enabledHere = new Uint32Array(words);
+  const taken = new Uint32Array(words);
+  for (const v of members) {
+    if (graph.expanded[v] !== 1) return 'unfair';
+    enabledHere.fill(0);
+    const e0 = graph.edgeStart[v] ?? 0;
+    const e1 = e0 + (graph.edgeCount[v] ?? 0);
+    for (let e = e0; e < e1; e++) {
+      const w = graph.edgeTarget[e] ?? 0;
+      if (w === v) continue;
+      const a = graph.edgeAction[e] ?? 0;
+      setBit(enabledHere, a);
+      if (inPart(w)) setBit(taken, a);
+    }
+    for (let k = 0; k < words; k++) {
+      enabledAll[k] = (enabledAll[k] ?? 0) & (enabledHere[k] ?? 0);
+      enabledAny[k] = (enabledAny[k] ?? 0) | (enabledHere[k] ?? 0);
+    }
+  }
+  const avoid = new Uint32Array(words);
+  let mustAvoid = false;
+  for (let k = 0; k < words; k++) {
+    if (((enabledAll[k] ?? 0) & (fairness.weak[k] ?? 0) & ~(taken[k] ?? 0)) !== 0) return 'unfair';
+    avoid[k] = (enabledAny[k] ?? 0) & (fairness.strong[k] ?? 0) & ~(taken[k] ?? 0);
+    if (avoid[k] !== 0) mustAvoid = true;
+  }
+  return mustAvoid ? avoid : 'fair';
+}
+
+/** Whether some action in `actions` is enabled in state `v` (by an edge that is not a stutter). */
+function enablesAny(graph: ExploredGraph, v: number, actions: Uint32Array): boolean {
+  const e0 = graph.edgeStart[v] ?? 0;
+  const e1 = e0 + (graph.edgeCount[v] ?? 0);
+  for (let e = e0; e < e1; e++) {
+    if (graph.edgeTarget[e] !== v && hasBit(actions, graph.edgeAction[e] ?? 0)) return true;
+  }
+  return false;
+}
+
+/** Strongly connected components found by one run of `tarjan`. */
 interface Components {
   readonly count: number;
-  /** Per state: its component (meaningless for goal states). */
-  readonly component: Int32Array;
   /** Members of component c are members[start[c] .. start[c + 1]). */
   readonly members: Uint32Array;
   readonly start: Uint32Array;
 }
 
-/** Tarjan's algorithm with explicit stacks, so graph depth is not limited by the call stack. */
-function tarjan(graph: ExploredGraph, inGoal: (v: number) => boolean): Components {
-  const n = graph.states;
-  const index = new Int32Array(n).fill(-1);
-  const low = new Int32Array(n);
-  const onStack = new Uint8Array(n);
-  const component = new Int32Array(n).fill(-1);
-  const stack = new Uint32Array(n);
+/** Work arrays of `tarjan`, one per state, allocated once and shared by every run. */
+interface TarjanScratch {
+  readonly index: Int32Array;
+  readonly low: Int32Array;
+  readonly onStack: Uint8Array;
+  readonly stack: Uint32Array;
+  readonly callNode: Uint32Array;
+  readonly callEdge: Uint32Array;
+}
+
+function tarjanScratch(n: number): TarjanScratch {
+  return {
+    index: new Int32Array(n).fill(-1), low: new Int32Array(n), onStack: new Uint8Array(n),
+    stack: new Uint32Array(n), callNode: new Uint32Array(n), callEdge: new Uint32Array(n),
+  };
+}
+
+/**
+ * Tarjan's algorithm with explicit stacks, so graph depth is not limited by the call stack: the
+ * SCCs of the subgraph of states satisfying `allowed`, which must be exactly `roots`. Writes each
+ * state's component, numbered from `firstId`, into `component`; components come in reverse
+ * topological order.
+ */
+function tarjan(
+  graph: ExploredGraph, roots: ArrayLike<number>, allowed: (v: number) => boolean, scratch: TarjanScratch,
+  component: Int32Array, firstId: number,
+): Components {
+  const { index, low, onStack, stack, callNode, callEdge } = scratch;
+  for (let k = 0; k < roots.length; k++) index[roots[k] ?? 0] = -1;
   let stackTop = 0;
-  const callNode = new Uint32Array(n);
-  const callEdge = new Uint32Array(n);
   let callTop = 0;
-  const members = new Uint32Array(n);
+  const members = new Uint32Array(roots.length);
   let membersEnd = 0;
   const starts: number[] = [0];
   let counter = 0;
@@ -148,8 +268,9 @@ function tarjan(graph: ExploredGraph, inGoal: (v: number) => boolean): Component
     callTop++;
   };
 
-  for (let root = 0; root < n; root++) {
-    if (index[root] !== -1 || inGoal(root)) continue;
+  for (let k = 0; k < roots.length; k++) {
+    const root = roots[k] ?? 0;
+    if (index[root] !== -1) continue;
     visit(root);
     while (callTop > 0) {
       const v = callNode[callTop - 1] ?? 0;
@@ -157,7 +278,7 @@ function tarjan(graph: ExploredGraph, inGoal: (v: number) => boolean): Component
       if (e < (graph.edgeStart[v] ?? 0) + (graph.edgeCount[v] ?? 0)) {
         callEdge[callTop - 1] = e + 1;
         const w = graph.edgeTarget[e] ?? 0;
-        if (w === v || inGoal(w)) continue;
+        if (w === v || !allowed(w)) continue;
         if (index[w] === -1) visit(w);
         else if (onStack[w] === 1 && (index[w] ?? 0) < (low[v] ?? 0)) low[v] = index[w] ?? 0;
         continue;
@@ -168,7 +289,7 @@ function tarjan(graph: ExploredGraph, inGoal: (v: number) => boolean): Component
         if ((low[v] ?? 0) < (low[u] ?? 0)) low[u] = low[v] ?? 0;
       }
       if (low[v] === index[v]) {
-        const c = starts.length - 1;
+        const c = firstId + starts.length - 1;
         while (true) {
           const w = stack[--stackTop] ?? 0;
           onStack[w] = 0;
@@ -180,25 +301,27 @@ function tarjan(graph: ExploredGraph, inGoal: (v: number) => boolean): Component
       }
     }
   }
-  return { count: starts.length - 1, component, members, start: Uint32Array.from(starts) };
+  return { count: starts.length - 1, members, start: Uint32Array.from(starts) };
 }
 
 /**
- * Builds the counterexample from `trigger`: the shortest path outside the goal to a fair SCC, then
- * a cycle in that SCC that, for each fair action, visits a state where it is disabled or takes an
- * edge labelled with it.
+ * Builds the counterexample from `trigger`: the shortest path outside the goal to a fair part,
+ * then a cycle in that part that, for each weakly fair action, visits a state where it is disabled
+ * or takes an edge labelled with it, and for each strongly fair action enabled in the part, takes
+ * an edge labelled with it.
  */
 function buildLasso(
-  graph: ExploredGraph, trigger: number, inGoal: (v: number) => boolean, sccs: Components,
-  accepting: Uint8Array, fair: Uint8Array,
+  graph: ExploredGraph, trigger: number, inGoal: (v: number) => boolean, owner: Int32Array,
+  fairParts: ReadonlyMap<number, Uint32Array>, fairness: FairnessSets,
 ): Lasso {
-  const inAccepting = (v: number): boolean => accepting[sccs.component[v] ?? 0] === 1;
-  const approach = shortestPath(graph, trigger, (v) => !inGoal(v), inAccepting);
+  const inFairPart = (v: number): boolean => fairParts.has(owner[v] ?? -1);
+  const approach = shortestPath(graph, trigger, (v) => !inGoal(v), inFairPart);
   assert(approach !== null, 'liveness: no path to the fair component found');
   const loopState = approach.end;
-  const c = sccs.component[loopState] ?? 0;
-  const inC = (v: number): boolean => !inGoal(v) && sccs.component[v] === c;
-  const members = sccs.members.subarray(sccs.start[c] ?? 0, sccs.start[c + 1] ?? 0);
+  const c = owner[loopState] ?? -1;
+  const inC = (v: number): boolean => owner[v] === c;
+  const members = fairParts.get(c);
+  assert(members !== undefined, 'liveness: fair part without members');
 
   const enabledAt = (v: number, a: number): boolean => {
     const e0 = graph.edgeStart[v] ?? 0;
@@ -206,10 +329,22 @@ function buildLasso(
     for (let e = e0; e < e1; e++) if (graph.edgeAction[e] === a && graph.edgeTarget[e] !== v) return true;
     return false;
   };
+  const edgeInC = (a: number): { from: number; ordinal: number; to: number } | null => {
+    for (const v of members) {
+      const e0 = graph.edgeStart[v] ?? 0;
+      const e1 = e0 + (graph.edgeCount[v] ?? 0);
+      for (let e = e0; e < e1; e++) {
+        const w = graph.edgeTarget[e] ?? 0;
+        if (w !== v && graph.edgeAction[e] === a && inC(w)) return { from: v, ordinal: e - e0, to: w };
+      }
+    }
+    return null;
+  };
 
-  // Walk the cycle greedily: for each fair action not yet satisfied by the walk so far (taken, or
-  // disabled in a state visited), go to a state of C where it is disabled, or else take an edge of
-  // C labelled with it; finally return to the loop state.
+  // Walk the cycle greedily: for each weakly fair action not yet satisfied by the walk so far
+  // (taken, or disabled in a state visited), go to a state of C where it is disabled, or else take
+  // an edge of C labelled with it; for each strongly fair action with an edge in C, take it (the
+  // others are enabled nowhere in C); finally return to the loop state.
   const cycle: LassoEdge[] = [];
   const visited = new Set<number>([loopState]);
   const taken = new Set<number>();
@@ -228,8 +363,20 @@ function buildLasso(
     follow(path.edges);
     at = target;
   };
-  for (let a = 0; a < fair.length; a++) {
-    if (fair[a] !== 1 || taken.has(a)) continue;
+  const takeEdge = (edge: { from: number; ordinal: number; to: number }): void => {
+    walkTo(edge.from);
+    follow([{ from: edge.from, ordinal: edge.ordinal }]);
+    at = edge.to;
+  };
+  const actionCount = Math.max(fairness.weak.length, fairness.strong.length) * 32;
+  for (let a = 0; a < actionCount; a++) {
+    if (!fairness.isWeak(a) || taken.has(a)) continue;
+    if (fairness.isStrong(a)) {
+      const edge = edgeInC(a);
+      if (edge !== null) takeEdge(edge);
+      else assert(!members.some((v) => enabledAt(v, a)), 'liveness: strongly fair action enabled but not taken in a fair part');
+      continue;
+    }
     let satisfied = false;
     for (const v of visited) if (!enabledAt(v, a)) satisfied = true;
     if (satisfied) continue;
@@ -238,20 +385,9 @@ function buildLasso(
       walkTo(disabledAt);
       continue;
     }
-    let edge: { from: number; ordinal: number; to: number } | null = null;
-    for (const v of members) {
-      const e0 = graph.edgeStart[v] ?? 0;
-      const e1 = e0 + (graph.edgeCount[v] ?? 0);
-      for (let e = e0; e < e1 && edge === null; e++) {
-        const w = graph.edgeTarget[e] ?? 0;
-        if (w !== v && graph.edgeAction[e] === a && inC(w)) edge = { from: v, ordinal: e - e0, to: w };
-      }
-      if (edge !== null) break;
-    }
+    const edge = edgeInC(a);
     assert(edge !== null, 'liveness: fair component without the edge it needs');
-    walkTo(edge.from);
-    follow([{ from: edge.from, ordinal: edge.ordinal }]);
-    at = edge.to;
+    takeEdge(edge);
   }
   walkTo(loopState);
   return { trigger, approach: approach.edges, loopState, cycle };

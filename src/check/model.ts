@@ -56,7 +56,7 @@ export interface Model<S> {
   readonly symmetry?: (s: S) => S;
   /** A refinement check against a spec: every step maps to a spec step or a stutter. */
   readonly refinement?: RefinementMapping<S, unknown>;
-  /** Liveness properties, checked on the explored graph under weak fairness. */
+  /** Liveness properties, checked on the explored graph under weak (and, where named, strong) fairness. */
   readonly liveness?: readonly LivenessProperty<S>[];
   /**
    * A plain value showing `s` (objects, arrays, Maps, primitives), for traces and diffs; without

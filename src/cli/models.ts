@@ -4,7 +4,7 @@ import { err, ok } from '../core/result.js';
 import type { SomeModel } from '../check/model.js';
 import { someModel } from '../check/model.js';
 import type { LockBug } from '../lock/model.js';
-import { lockBugs, lockModel } from '../lock/model.js';
+import { lockBugs, lockModel, lockOutsiderPacketsMax } from '../lock/model.js';
 import type { RingBug } from '../check/models/ring.js';
 import { ringBugs, ringModel } from '../check/models/ring.js';
 import type { TwoPhaseBug } from '../check/models/twophase.js';
@@ -62,16 +62,29 @@ export const models: Readonly<Record<string, ModelEntry>> = {
     flags: {
       hosts: { type: 'number', value: 'N', help: 'number of hosts (default 3)', integer: true, min: 1, max: 8 },
       'max-epoch': { type: 'number', value: 'E', help: 'do not explore past epoch E (default 8)', integer: true, min: 1, max: 10_000 },
-      'no-liveness': { type: 'boolean', help: 'skip liveness (every host eventually holds the lock again, under weak fairness of grant and accept)' },
+      'no-liveness': { type: 'boolean', help: 'skip liveness (every host holds the lock again and again, under fair delivery)' },
+      outsiders: {
+        type: 'number', value: 'N', integer: true, min: 0, max: lockOutsiderPacketsMax,
+        help: 'let outsider x0, a host outside the ring, have up to N packets in the network, any Transfer or Locked to any host ' +
+          '(default 1 on IronFleet\'s network, 0 on lossy links, where it multiplies the states by about 40)',
+      },
+      network: {
+        type: 'string', value: 'KIND',
+        help: "ironfleet (default: every packet ever sent stays deliverable) or lossy (packets in flight, consumed on receipt, lost at any time; receiving is strongly fair)",
+      },
       bug: { type: 'string', value: 'NAME', help: bugHelp(lockBugs) },
     },
     build: (args) => {
       const bug = pickBug<LockBug>(lockBugs, args.strings.get('bug'));
       if (!bug.ok) return bug;
+      const network = args.strings.get('network') ?? 'ironfleet';
+      if (network !== 'ironfleet' && network !== 'lossy') return err(`unknown network '${network}' (known: ironfleet, lossy)`);
       return ok(someModel(lockModel({
         hosts: args.numbers.get('hosts') ?? 3,
         maxEpoch: args.numbers.get('max-epoch') ?? 8,
         liveness: !args.booleans.has('no-liveness'),
+        outsiders: args.numbers.get('outsiders') ?? (network === 'lossy' ? 0 : 1),
+        network,
         ...bug.value,
       })));
     },
