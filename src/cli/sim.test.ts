@@ -51,4 +51,18 @@ describe('ironfleet sim', () => {
     expect(help.code).toBe(0);
     expect(help.out.join('\n')).toContain('--hold-ms');
   });
+
+  it('runs the spec check and outsiders, and turns them off by flag', async () => {
+    const wrong = await sim('lock-wrong-locked', '--seeds', '1', '--trace-events', '5');
+    expect(wrong.code).toBe(1);
+    expect(wrong.out[0]).toMatch(/^FAIL seed 1: spec at [\d.]+ms on h\d: .*does not correspond/);
+    expect((await sim('lock-wrong-locked', '--seeds', '2', '--no-spec')).code).toBe(0);
+    expect((await sim('lock-accept-outsider', '--seeds', '1')).code).toBe(1);
+    expect((await sim('lock-accept-outsider', '--seeds', '2', '--outsiders', '0')).code).toBe(0);
+    expect((await sim('lock', '--outsiders', '99')).code).toBe(2);
+    const help = (await sim('lock', '--help')).out.join('\n');
+    expect(help).toContain('--outsiders N');
+    expect(help).toContain('--no-spec');
+    for (const name of ['lock-wrong-locked', 'lock-accept-outsider', 'lock-grant-unsynced']) expect(help).toContain(name);
+  });
 });

@@ -4,6 +4,7 @@ import { simSystems } from './systems.js';
 import type { SimSystemEntry, SystemOptionValues } from './systems.js';
 import type { FaultOverrides } from '../sim/faults.js';
 import type { SimRunOptions } from '../sim/simulator.js';
+import { simDefaults } from '../sim/simulator.js';
 import { runCampaign, seedRange } from '../sim/campaign.js';
 import type { SimReport } from '../sim/report.js';
 import { describeCounts, describeRun, failureLine } from '../sim/report.js';
@@ -33,6 +34,12 @@ const baseFlags: Readonly<Record<string, FlagSpec>> = {
   'duration-ms': { type: 'number', value: 'MS', help: 'fault window, in simulated ms (default: the system\'s)', min: 0 },
   'quiet-ms': { type: 'number', value: 'MS', help: 'quiet period after it, in simulated ms (default: the system\'s)', min: 0 },
   'no-codec': { type: 'boolean', help: 'pass messages as objects instead of through the codec' },
+  'no-spec': { type: 'boolean', help: 'skip the spec check (the abstraction to the spec after every host step, and the packets against it)' },
+  outsiders: {
+    type: 'number', value: 'N', min: 0, max: simDefaults.outsidersMax, integer: true,
+    help: 'hosts outside the service sending it protocol messages during the fault window (default: the system\'s, 1 for IronLock; ' +
+      'systems without an outsider generator have none)',
+  },
   'trace-events': { type: 'number', value: 'N', help: 'events shown before a failure (default 60)', min: 0, max: 100_000, integer: true },
   json: { type: 'boolean', help: 'print the results as JSON' },
   verbose: { type: 'boolean', help: 'a line per seed, and the full account of every failure' },
@@ -42,7 +49,8 @@ const baseFlags: Readonly<Record<string, FlagSpec>> = {
 const notReplayed = new Set(['seeds', 'seed', 'json', 'verbose']);
 
 function spec(system: string | null, entry: SimSystemEntry | null): CommandSpec {
-  const systems = Object.entries(simSystems).map(([name, e]) => `  ${name.padEnd(16)} ${e.summary}`).join('\n');
+  const width = Math.max(...Object.keys(simSystems).map((name) => name.length));
+  const systems = Object.entries(simSystems).map(([name, e]) => `  ${name.padEnd(width)}  ${e.summary}`).join('\n');
   const flags: Record<string, FlagSpec> = { ...baseFlags };
   for (const [name, o] of Object.entries(entry?.options ?? {})) {
     if (flags[name] === undefined) flags[name] = { ...o, help: `(${system ?? ''}) ${o.help}` };
@@ -51,8 +59,10 @@ function spec(system: string | null, entry: SimSystemEntry | null): CommandSpec 
     name: 'ironfleet sim',
     summary: 'Runs a system\'s real host code in the deterministic simulator: simulated network, clocks and ' +
       'disks, all driven by one seed. Faults (loss, duplication, reordering, partitions, crashes, torn and ' +
-      'failing disks, clock skew and drift) happen in a fault window, then stop; liveness is checked in the ' +
-      'quiet period after. The same seed replays the same run bit for bit.\n\nsystems:\n' + systems,
+      'failing disks, clock skew and drift, hosts outside the service) happen in a fault window, then stop; ' +
+      'liveness is checked in the quiet period after. After every host step the spec is checked (the hosts\' ' +
+      'abstraction takes a spec step or stutters; every packet sent corresponds to it), with the system\'s safety ' +
+      'check. The same seed replays the same run bit for bit.\n\nsystems:\n' + systems,
     positionals: [{ name: 'SYSTEM', help: `one of: ${Object.keys(simSystems).join(', ')}` }],
     flags,
   };
@@ -161,12 +171,15 @@ function runOptions(args: ParsedArgs): Omit<SimRunOptions, 'seed'> {
   const duration = n.get('duration-ms');
   const quiet = n.get('quiet-ms');
   const traceEvents = n.get('trace-events');
+  const outsiders = n.get('outsiders');
   return {
     faults,
     ...(args.booleans.has('no-faults') ? { noFaults: true } : {}),
     ...(duration !== undefined ? { durationMs: duration } : {}),
     ...(quiet !== undefined ? { quietMs: quiet } : {}),
     ...(args.booleans.has('no-codec') ? { codec: false } : {}),
+    ...(args.booleans.has('no-spec') ? { specCheck: false } : {}),
+    ...(outsiders !== undefined ? { outsiders } : {}),
     ...(traceEvents !== undefined ? { traceEventsKept: traceEvents } : {}),
   };
 }

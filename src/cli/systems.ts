@@ -86,6 +86,9 @@ function lockEntry(variant: LockSimVariant, summary: string): SimSystemEntry {
 export const simSystems: Readonly<Record<string, SimSystemEntry>> = {
   lock: lockEntry('correct', 'IronLock: the real hosts under the refinement monitor, with durable state'),
   'lock-accept-stale': lockEntry('accept-stale', 'IronLock, deliberately broken: accepts a transfer whose epoch is not above its own'),
+  'lock-wrong-locked': lockEntry('wrong-locked', 'IronLock, deliberately broken: announces Locked with the previous epoch (spec check)'),
+  'lock-accept-outsider': lockEntry('accept-outsider', 'IronLock, deliberately broken: takes a transfer from a host outside the ring (outsiders)'),
+  'lock-grant-unsynced': lockEntry('grant-unsynced', 'IronLock, deliberately broken: sends its grant before its state is on disk'),
   ring: ringEntry('correct', 'toy token ring with a persisted epoch (tests the simulator)'),
   'ring-unsafe': ringEntry('unsafe', 'toy ring, deliberately buggy: accepts a repeated transfer (safety)'),
   'ring-stuck': ringEntry('stuck', 'toy ring, deliberately buggy: never retransmits (liveness)'),

@@ -8,6 +8,10 @@ import type { LockMsg } from './protocol/messages.js';
 import type { AcceptGuard, LockHostState } from './protocol/host.js';
 import { accept, acceptsNewerEpoch, lockProtocolWith, makeAccept, selfId } from './protocol/host.js';
 import { LockHost } from './impl/host.js';
+import type { DiskError, StepReport } from '../framework/host.js';
+import type { Result } from '../core/result.js';
+import { ok } from '../core/result.js';
+import type { LockDurableState } from './impl/durable.js';
 
 /**
  * A tiny in-memory harness for unit tests of lock hosts: a shared clock, per-host inboxes, a
@@ -131,3 +135,53 @@ export const acknowledgedByStaleLocked: HostAction<LockHostState, LockMsg> = (s,
 
 /** The broken IronLock protocol: acknowledged with acknowledgedByStaleLocked. */
 export const staleAckProtocol = lockProtocolWith({ acknowledged: acknowledgedByStaleLocked });
+
+/**
+ * A deliberately broken IronLock host matching `lockedWrongEpochProtocol`: on accepting epoch e
+ * it announces Locked(e - 1). Mutual exclusion and the epoch order hold; only the spec check of
+ * the packets sees it.
+ */
+export class LockedWrongEpochLockHost extends LockHost {
+  protected override announcedEpoch(e: number): number {
+    return e - 1;
+  }
+}
+
+/**
+ * A deliberately broken IronLock host matching `acceptOutsiderProtocol`: it takes a transfer from
+ * any sender, so a host outside the service can hand out the lock. Only a run with outsiders
+ * sees it.
+ */
+export class AcceptOutsiderLockHost extends LockHost {
+  protected override acceptsTransferFrom(): boolean {
+    return true;
+  }
+}
+
+/**
+ * A deliberately broken IronLock host: it sends its grant before the new state is on disk, and
+ * saves it at its next step. It refines the correct protocol (the monitor sees no difference), but
+ * a crash between the grant and the next step brings it back from its disk holding the lock at its
+ * old epoch, after the successor took it at the next one.
+ */
+export class GrantUnsyncedLockHost extends LockHost {
+  /** The grant's state, not yet written. */
+  private unsaved: LockDurableState | null = null;
+
+  override step(env: HostEnvironment<LockMsg>): StepReport {
+    if (this.unsaved !== null) this.save(this.unsaved);
+    return super.step(env);
+  }
+
+  protected override saveGrant(state: LockDurableState): Result<void, DiskError> {
+    this.unsaved = state;
+    return ok(undefined);
+  }
+
+  protected override save(state: LockDurableState): Result<void, DiskError> {
+    const saved = super.save(state);
+    // A later state saved supersedes the deferred one.
+    if (saved.ok) this.unsaved = null;
+    return saved;
+  }
+}

@@ -44,7 +44,7 @@ export interface SimSystemEntry {
 }
 
 /** Hides a binding's types behind `AnySimSystem`. */
-export function anySystem<P, M, C, O, R>(system: SimSystem<P, M, C, O, R>): AnySimSystem {
+export function anySystem<P, M, C, O, R, S>(system: SimSystem<P, M, C, O, R, S>): AnySimSystem {
   return {
     name: system.name,
     hostCount: system.hostIds.length,

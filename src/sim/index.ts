@@ -2,10 +2,11 @@
  * The deterministic simulator: run a system's real host code on a simulated network, clocks and
  * disks from one seed. See docs/sim.md.
  */
-export { simulate, resolvePlan, simDefaults } from './simulator.js';
+export { simulate, resolvePlan, simDefaults, outsiderId } from './simulator.js';
 export type { SimRunOptions } from './simulator.js';
 export type {
   SimSystem, SafetyCheck, SafetyView, LivenessCondition, LivenessView, SimClient, SimWorkload, TimedEvent,
+  SimRefinement, SimOutsiders, OutsiderSend, OutsiderView,
 } from './system.js';
 export type { HistoryEvent, HistoryRecorder, LinVerdict } from './history.js';
 export { everyHostEmitsWithin, everyRequestCompletesWithin } from './liveness.js';

@@ -17,6 +17,8 @@ export type SimFailureKind =
   /** A step's IO was not receives, then one clock read, then sends. */
   | 'reduction'
   | 'safety'
+  /** The hosts' abstraction did not take a spec step or stutter, or a sent packet broke the spec's correspondence. */
+  | 'spec'
   | 'liveness'
   | 'linearizability'
   /** A packet did not survive encode, decode, encode unchanged. */
@@ -79,6 +81,8 @@ export interface PacketCounts {
   downDrops: number;
   overflowDrops: number;
   unknownDst: number;
+  /** Packets sent by outsiders (hosts outside the service), included in `sent`. */
+  fromOutsiders: number;
 }
 
 /** The outcome of one run. */

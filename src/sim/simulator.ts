@@ -22,7 +22,9 @@ import { History } from './history.js';
 import type { HistoryEvent, LinVerdict } from './history.js';
 import type { FaultCounts, FaultEvent, SimFailure, SimFailureKind, SimReport } from './report.js';
 import { describePartition, scheduleKeptMax, zeroFaultCounts } from './report.js';
-import type { LivenessView, SafetyCheck, SafetyView, SimClient, SimSystem, TimedEvent } from './system.js';
+import type { LivenessView, OutsiderView, SafetyCheck, SafetyView, SimClient, SimSystem, TimedEvent } from './system.js';
+import { SpecCheck } from './spec-check.js';
+import { Outsider } from './outsiders.js';
 
 /**
  * The deterministic simulator: runs a system's real host code on a simulated network, clocks and
@@ -56,6 +58,13 @@ export interface SimRunOptions {
   readonly stepCostUs?: number;
   /** The most packets waiting in one inbox; more are dropped (default 10,000). */
   readonly inboxLengthMax?: number;
+  /** Whether the binding's spec check (`SimSystem.refinement`) runs (default: yes when it has one). */
+  readonly specCheck?: boolean;
+  /**
+   * Outsiders: endpoints outside the service sending it protocol messages (default: the binding's
+   * `outsiders.defaultCount`, 0 without a generator; at most `simDefaults.outsidersMax`).
+   */
+  readonly outsiders?: number;
 }
 
 /** How many handled events are kept for reuse. */
@@ -80,7 +89,18 @@ export const simDefaults = {
   quietEventsKeptMax: 10_000,
   /** Pending events in the queue; more means a host schedules without limit (a bug). */
   queueLengthMax: 50_000_000,
+  /** Distinct sent packets the spec check keeps for the abstraction (see `SimRefinement.networkKey`). */
+  specPacketsKeptMax: 100_000,
+  /** The most outsiders in one run. */
+  outsidersMax: 16,
+  /** Packets sent by service hosts that outsiders remember for replays. */
+  outsiderRecentMax: 32,
 } as const;
+
+/** The id of outsider `k` (from 1). */
+export function outsiderId(k: number): HostId {
+  return `outsider${k}`;
+}
 
 /** The fault plan a run with `options` uses (the seed picks what the options leave open). */
 export function resolvePlan(options: SimRunOptions): FaultPlan {
@@ -91,7 +111,7 @@ export function resolvePlan(options: SimRunOptions): FaultPlan {
 }
 
 /** Runs `system` for one seed and reports what happened. */
-export function simulate<P, M, C, O, R>(system: SimSystem<P, M, C, O, R>, options: SimRunOptions): SimReport {
+export function simulate<P, M, C, O, R, S>(system: SimSystem<P, M, C, O, R, S>, options: SimRunOptions): SimReport {
   return new Run(system, options).execute();
 }
 
@@ -130,7 +150,9 @@ interface Waiting<M> {
 interface Endpoint<P, M> {
   readonly index: number;
   readonly id: HostId;
+  /** A client or an outsider: not a host of the service (never crashes, not journaled). */
   readonly isClient: boolean;
+  readonly isOutsider: boolean;
   up: boolean;
   /** Increases at every crash, so events for an earlier incarnation are ignored. */
   incarnation: number;
@@ -161,7 +183,7 @@ interface MutableSafetyView<P> extends SafetyView<P> {
   stepped: HostId;
 }
 
-class Run<P, M, C, O, R> {
+class Run<P, M, C, O, R, S> {
   private readonly plan: FaultPlan;
   private readonly durationUs: number;
   private readonly quietUs: number;
@@ -179,6 +201,14 @@ class Run<P, M, C, O, R> {
   private readonly activePartitions = new Set<number>();
   private readonly history = new History<O, R>();
   private readonly safety: SafetyCheck<P> | null;
+  private readonly spec: SpecCheck<P, M, S> | null;
+  /** The last packets service hosts sent, for outsiders' replays (a ring of `outsiderRecentMax`). */
+  private readonly recent: Packet<M>[] = [];
+  private recentNext = 0;
+  private readonly hostCount: number;
+  private readonly outsiderCount: number;
+  private outsiderSteps = 0;
+  private outsiderPackets = 0;
   private readonly schedule: FaultEvent[] = [];
   private scheduleTruncated = false;
   /** The faults besides packet faults, which the network counts (see `report`). */
@@ -197,8 +227,9 @@ class Run<P, M, C, O, R> {
   private readonly safetyView: MutableSafetyView<P>;
   private readonly clientPrng: Prng;
   private readonly startPrng: Prng;
+  private readonly outsiderPrng: Prng;
 
-  constructor(private readonly system: SimSystem<P, M, C, O, R>, private readonly options: SimRunOptions) {
+  constructor(private readonly system: SimSystem<P, M, C, O, R, S>, private readonly options: SimRunOptions) {
     const root = new Prng(options.seed);
     // The streams are forked in a fixed order, so each part's randomness depends only on the seed.
     root.fork(); // the plan's stream (see resolvePlan)
@@ -208,6 +239,7 @@ class Run<P, M, C, O, R> {
     const diskPrng = root.fork();
     const startPrng = root.fork();
     const clientPrng = root.fork();
+    const outsiderPrng = root.fork();
 
     this.plan = resolvePlan(options);
     this.durationUs = msToUs(options.durationMs ?? system.defaultDurationMs ?? simDefaults.durationMs);
@@ -217,23 +249,32 @@ class Run<P, M, C, O, R> {
     this.codec = options.codec === false ? null : system.codec ?? null;
     this.trace = new TraceLog(options.traceEventsKept ?? simDefaults.traceEventsKept);
     this.safety = system.createSafetyCheck?.() ?? null;
+    this.spec = system.refinement !== undefined && options.specCheck !== false
+      ? new SpecCheck(system.refinement, simDefaults.specPacketsKeptMax, (m) => this.showMsg(m)) : null;
 
     const hostIds = system.hostIds;
+    this.hostCount = hostIds.length;
     const clientIds = system.workload?.clientIds ?? [];
-    const all = [...hostIds, ...clientIds];
-    assert(new Set(all).size === all.length, 'host and client ids must be distinct');
+    const outsiderCount = system.outsiders === undefined ? 0 : options.outsiders ?? system.outsiders.defaultCount;
+    assert(Number.isInteger(outsiderCount) && outsiderCount >= 0 && outsiderCount <= simDefaults.outsidersMax,
+      () => `outsiders must be a whole number in 0..${simDefaults.outsidersMax}, got ${outsiderCount}`);
+    this.outsiderCount = outsiderCount;
+    const outsiderIds = Array.from({ length: outsiderCount }, (_, k) => outsiderId(k + 1));
+    const all = [...hostIds, ...clientIds, ...outsiderIds];
+    assert(new Set(all).size === all.length, 'host, client and outsider ids must be distinct');
     assert(hostIds.length > 0, 'a system needs at least one host');
     assert(all.length <= endpointsMax, () => `at most ${endpointsMax} hosts and clients, got ${all.length}`);
     const inboxMax = options.inboxLengthMax ?? simDefaults.inboxLengthMax;
     all.forEach((id, index) => {
       const isClient = index >= hostIds.length;
+      const isOutsider = index >= hostIds.length + clientIds.length;
       const skew = this.plan.clocks.skewMsMax * (2 * clockPrng.nextFloat() - 1);
       const drift = this.plan.clocks.driftPpmMax * (2 * clockPrng.nextFloat() - 1);
       // Client disks never fail: clients are the observers, not the system under test.
       const disk = new SimDisk(isClient ? noFaults.disk : this.plan.disk, diskPrng.fork());
       const env = this.environment(index, id, disk);
       const endpoint: Endpoint<P, M> = {
-        index, id, isClient, up: true, incarnation: 0, inbox: new BoundedQueue(inboxMax), stepQueued: false,
+        index, id, isClient, isOutsider, up: true, incarnation: 0, inbox: new BoundedQueue(inboxMax), stepQueued: false,
         busyUntilUs: 0, wakeGen: 0, wakeAtUs: -1, clock: new SimClock(skew, drift), disk,
         env, journaling: new JournalingEnvironment(env),
         host: null, client: null, steps: 0, abstractCache: undefined, abstractAtStep: -1, quietEvents: [],
@@ -251,6 +292,7 @@ class Run<P, M, C, O, R> {
     this.partitions = planned.partitions;
     this.clientPrng = clientPrng;
     this.startPrng = startPrng;
+    this.outsiderPrng = outsiderPrng;
 
     this.safetyView = {
       nowMs: 0,
@@ -272,7 +314,7 @@ class Run<P, M, C, O, R> {
       if (ev.kind === 'end') break;
       this.handle(ev);
       this.recycle(ev);
-      if (this.hostSteps + this.clientSteps > this.stepsMax) {
+      if (this.hostSteps + this.clientSteps + this.outsiderSteps > this.stepsMax) {
         this.fail('stepLimit', `more than ${this.stepsMax} steps`, null);
       }
     }
@@ -285,6 +327,14 @@ class Run<P, M, C, O, R> {
   /** Builds the hosts and clients, and queues their first steps and the planned faults. */
   private start(): void {
     for (const e of this.endpoints) {
+      if (e.isOutsider) {
+        const source = this.system.outsiders;
+        assert(source !== undefined, 'outsiders without a generator');
+        e.client = new Outsider(source, this.outsiderPrng.fork(), () => this.outsiderView(), () => this.quietFromUs < 0,
+          () => this.outsiderPackets++);
+        this.queueStep(e, this.startPrng.nextInt(simDefaults.startJitterUs));
+        continue;
+      }
       if (e.isClient) {
         const recorder = this.history.recorder(e.id, () => this.nowUs / 1000, (h) => this.recordHistory(e, h));
         const workload = this.system.workload;
@@ -303,6 +353,7 @@ class Run<P, M, C, O, R> {
       }
       this.queueStep(e, startUs);
     }
+    if (this.spec !== null && !this.startSpec()) return;
     this.crashes.forEach((c, i) => {
       this.push(c.crashUs, 'crash', c.host, 0, i);
       this.push(c.restartUs, 'restart', c.host, 0, i);
@@ -378,7 +429,8 @@ class Run<P, M, C, O, R> {
     try {
       if (e.client !== null) {
         e.client.step(e.env);
-        this.clientSteps++;
+        if (e.isOutsider) this.outsiderSteps++;
+        else this.clientSteps++;
       } else if (e.host !== null) {
         action = e.host.step(e.journaling).action;
         this.hostSteps++;
@@ -391,6 +443,8 @@ class Run<P, M, C, O, R> {
     }
     e.steps++;
     this.trace.complete(slot, this.receivedId, action);
+    // A send may have failed the run (the spec check's packet limit).
+    if (this.failure !== null) return;
     e.busyUntilUs = this.nowUs + this.stepCostUs;
     if (e.host !== null) {
       const order = checkReductionOrder(e.journaling.take());
@@ -398,10 +452,68 @@ class Run<P, M, C, O, R> {
         this.fail('reduction', `${action ?? 'stutter'} step: ${order.error}`, e.id);
         return;
       }
+      if (this.spec !== null && !this.checkSpec(e, action)) return;
       if (this.safety !== null && !this.checkSafety(e)) return;
     }
     if (e.inbox.length > 0) this.queueStep(e, e.busyUntilUs);
     this.scheduleWake(e);
+  }
+
+  /** Builds the first spec state, from every host that started; false when the run failed. */
+  private startSpec(): boolean {
+    const spec = this.spec;
+    if (spec === null) return true;
+    let allStarted = true;
+    for (let i = 0; i < this.hostCount; i++) {
+      const e = this.endpoints[i];
+      if (e === undefined) continue;
+      const state = this.specStateOf(e);
+      if (state === null) return false;
+      if (state === undefined) allStarted = false;
+      else spec.setHost(e.id, state);
+    }
+    try {
+      const violation = spec.start(allStarted);
+      if (violation !== null) this.fail('spec', violation, null);
+    } catch (x) {
+      this.fail('exception', `spec check: ${describeError(x)}`, null);
+    }
+    return this.failure === null;
+  }
+
+  /**
+   * Checks the spec after host `e` took a step with `action`, or `restarted`: its new abstract state
+   * joins the distributed state, the rest keep theirs (a crashed host its last one). False when the
+   * run failed.
+   */
+  private checkSpec(e: Endpoint<P, M>, action: string | null, restarted = false): boolean {
+    const spec = this.spec;
+    if (spec === null) return true;
+    const state = this.specStateOf(e);
+    if (state === null) return false;
+    if (state !== undefined) spec.setHost(e.id, state);
+    let violation: string | null;
+    try {
+      violation = spec.afterStep(e.id, action, restarted);
+    } catch (x) {
+      this.fail('exception', `spec check: ${describeError(x)}`, e.id);
+      return false;
+    }
+    if (violation !== null) {
+      this.fail('spec', violation, e.id);
+      return false;
+    }
+    return true;
+  }
+
+  /** The abstract state of live host `e`; undefined when it is down; null when abstract() threw (the run failed). */
+  private specStateOf(e: Endpoint<P, M>): P | undefined | null {
+    try {
+      return this.abstractOf(e.id);
+    } catch (x) {
+      this.fail('exception', `abstract: ${describeError(x)}`, e.id);
+      return null;
+    }
   }
 
   private checkSafety(e: Endpoint<P, M>): boolean {
@@ -511,10 +623,12 @@ class Run<P, M, C, O, R> {
   }
 
   private send(src: number, dstId: HostId, msg: M): void {
-    this.checkStepping(this.endpoints[src]);
+    const from = this.endpoints[src];
+    this.checkStepping(from);
     const dst = this.indexOf.get(dstId);
     const id = this.nextPacketId++;
     this.trace.record('send', this.nowUs, src, dst ?? -1, id, null, msg);
+    if (from !== undefined && src < this.hostCount) this.hostSent(from.id, dstId, msg);
     if (dst === undefined) {
       this.network.counts.unknownDst++;
       this.trace.record('drop', this.nowUs, src, -1, id, `unknown destination ${dstId}`);
@@ -540,6 +654,30 @@ class Run<P, M, C, O, R> {
       this.trace.record('dup', this.nowUs, src, dst, id, null);
       this.push(fate.arrivalsUs[1], 'deliver', dst, 0, -1, pkt);
     }
+  }
+
+  /** Shows a packet a service host sent to the spec check and to the outsiders' memory. */
+  private hostSent(src: HostId, dst: HostId, msg: M): void {
+    if (this.spec !== null) {
+      const problem = this.spec.packetSent(src, dst, msg);
+      if (problem !== null) this.fail('exception', problem, src);
+    }
+    if (this.outsiderCount === 0) return;
+    const packet: Packet<M> = { src, dst, msg };
+    if (this.recent.length < simDefaults.outsiderRecentMax) {
+      this.recent.push(packet);
+    } else {
+      this.recent[this.recentNext] = packet;
+      this.recentNext = (this.recentNext + 1) % simDefaults.outsiderRecentMax;
+    }
+  }
+
+  /** What an outsider knows when it picks a message. */
+  private outsiderView(): OutsiderView<P, M> {
+    const n = this.recent.length;
+    const recent = n < simDefaults.outsiderRecentMax ? this.recent
+      : [...this.recent.slice(this.recentNext), ...this.recent.slice(0, this.recentNext)];
+    return { nowMs: this.nowUs / 1000, hostIds: this.system.hostIds, state: (id) => this.abstractOf(id), recent };
   }
 
   /** Hosts may touch their environment only while they step (a stray callback is a bug). */
@@ -654,6 +792,7 @@ class Run<P, M, C, O, R> {
     this.counts.restarts++;
     this.trace.record('restart', this.nowUs, e.index, -1, -1, null);
     this.note({ kind: 'restart', atMs: this.nowUs / 1000, host: e.id });
+    if (this.spec !== null && !this.checkSpec(e, null, true)) return;
     this.queueStep(e, this.nowUs);
   }
 
@@ -816,7 +955,10 @@ class Run<P, M, C, O, R> {
       clientSteps: this.clientSteps,
       events: this.trace.count,
       faults: { ...this.counts, lost: n.lost, duplicated: n.duplicated, reordered: n.reordered, partitionDrops: n.partitionDrops },
-      packets: { sent: n.sent + n.unknownDst, delivered: n.delivered, downDrops: n.downDrops, overflowDrops: n.overflowDrops, unknownDst: n.unknownDst },
+      packets: {
+        sent: n.sent + n.unknownDst, delivered: n.delivered, downDrops: n.downDrops, overflowDrops: n.overflowDrops, unknownDst: n.unknownDst,
+        fromOutsiders: this.outsiderPackets,
+      },
       schedule: this.schedule,
       scheduleTruncated: this.scheduleTruncated,
       trace: renderTrace ? this.trace.recent().map((r) => renderRecord(r, names)) : [],

@@ -91,28 +91,16 @@ export class LockHost implements ImplHost<LockHostState, LockMsg> {
   }
 
   private onPacket(env: HostEnvironment<LockMsg>, p: Packet<LockMsg>): StepReport {
-    // A packet for another host is dropped: a stutter. One from outside the ring is received and ignored.
+    // A packet for another host is dropped: a stutter.
     if (p.dst !== this.config.hosts[this.me]) return { action: null };
+    if (p.msg.type === 'transfer' && this.acceptsTransferFrom(p.src) && this.acceptsTransfer(p.msg.epoch)) {
+      return this.accept(env, p.src, p.msg.epoch);
+    }
+    // Any other packet from outside the ring is received and ignored.
     if (!this.config.hosts.includes(p.src)) return { action: 'ignore' };
     switch (p.msg.type) {
       case 'transfer': {
         const e = p.msg.epoch;
-        if (this.acceptsTransfer(e)) {
-          // Durable before Locked goes out, so a crash cannot make this host forget it.
-          const saved = this.store.save({ held: true, epoch: e, pendingEpoch: 0 });
-          if (!saved.ok) {
-            env.emit(`disk-error ${saved.error.kind}: ${saved.error.detail}; transfer ${e} dropped`);
-            return { action: null };
-          }
-          const nowMs = env.now();
-          this.held = true;
-          this.epoch = e;
-          this.pendingEpoch = 0;
-          this.acquiredAtMs = nowMs;
-          env.send(p.src, { type: 'locked', epoch: e });
-          env.emit(`accept ${e}`);
-          return { action: 'accept' };
-        }
         if (e <= this.epoch) {
           env.send(p.src, { type: 'locked', epoch: e });
           return { action: 'ack' };
@@ -133,14 +121,58 @@ export class LockHost implements ImplHost<LockHostState, LockMsg> {
     }
   }
 
+  /** Accept: takes the lock at epoch `e`, durably, and announces it to the granter `src`. */
+  private accept(env: HostEnvironment<LockMsg>, src: HostId, e: number): StepReport {
+    // Durable before Locked goes out, so a crash cannot make this host forget it.
+    const saved = this.save({ held: true, epoch: e, pendingEpoch: 0 });
+    if (!saved.ok) {
+      env.emit(`disk-error ${saved.error.kind}: ${saved.error.detail}; transfer ${e} dropped`);
+      return { action: null };
+    }
+    const nowMs = env.now();
+    this.held = true;
+    this.epoch = e;
+    this.pendingEpoch = 0;
+    this.acquiredAtMs = nowMs;
+    env.send(src, { type: 'locked', epoch: this.announcedEpoch(e) });
+    env.emit(`accept ${e}`);
+    return { action: 'accept' };
+  }
+
   /** The guard of the protocol's `accept`: not holding, and the epoch is newer than this host's. */
   protected acceptsTransfer(epoch: number): boolean {
     return !this.held && epoch > this.epoch;
   }
 
+  /**
+   * Whether a transfer from `src` may hand this host the lock: only from a ring host, as in
+   * IronFleet (a broken variant in src/lock/testing.ts takes it from anyone).
+   */
+  protected acceptsTransferFrom(src: HostId): boolean {
+    return this.config.hosts.includes(src);
+  }
+
+  /** The epoch that Locked announces on accepting epoch `e`: `e` itself (a broken variant lies). */
+  protected announcedEpoch(e: number): number {
+    return e;
+  }
+
+  /** Writes and syncs `state`; nothing may depend on it until this is ok. */
+  protected save(state: LockDurableState): Result<void, DiskError> {
+    return this.store.save(state);
+  }
+
+  /**
+   * Makes a grant's new state durable before its Transfer goes out, so a crash cannot bring the
+   * lock back to this host after the successor took it (a broken variant defers it).
+   */
+  protected saveGrant(state: LockDurableState): Result<void, DiskError> {
+    return this.save(state);
+  }
+
   private grant(env: HostEnvironment<LockMsg>, nowMs: number): StepReport {
     const epoch = this.epoch + 1;
-    const saved = this.store.save({ held: false, epoch: this.epoch, pendingEpoch: epoch });
+    const saved = this.saveGrant({ held: false, epoch: this.epoch, pendingEpoch: epoch });
     if (!saved.ok) {
       env.emit(`disk-error ${saved.error.kind}: ${saved.error.detail}; keeping the lock`);
       return { action: null };
