@@ -56,6 +56,9 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
       checkCampaign('twophase', twoPhaseModel({ rms: quick ? 4 : 7, liveness: true })),
       checkCampaign('lock', lockModel({ hosts: quick ? 3 : 4, maxEpoch: quick ? 8 : 40, liveness: true })),
       checkCampaign('lock', lockModel({ hosts: quick ? 5 : 7, maxEpoch: quick ? 7 : 30, liveness: true })),
+      // With a host outside the ring sending any lock message, and on lossy links.
+      checkCampaign('lock', lockModel({ hosts: quick ? 3 : 4, maxEpoch: quick ? 6 : 16, outsiders: 1, liveness: true })),
+      checkCampaign('lock', lockModel({ hosts: 3, maxEpoch: quick ? 5 : 8, network: 'lossy', liveness: true })),
     ];
     for (const [name, entry] of Object.entries(simSystems)) {
       if (entry.deliberatelyBuggy === true) continue;
