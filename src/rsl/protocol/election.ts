@@ -1,0 +1,127 @@
+import type { Ballot, ReplicaIndex, Request, RequestBatch, RslConfig, RslParams } from './types.js';
+import { addSat, balEq, balLt, initialView, quorumSize, successorView } from './types.js';
+
+/**
+ * The election (docs/rsl.md §4.1, IronFleet's `Election.i.dfy`): which view this replica believes
+ * in, who suspects it, and the view test. A replica suspects its view when a request it saw stays
+ * unexecuted for a whole epoch after the one it arrived in; a quorum of suspicions moves every
+ * replica that hears of them to the next view, whose epoch is twice as long.
+ */
+
+/** One replica's election state. */
+export interface ElectionState {
+  /** The view this replica believes won. Invariant: never decreases. */
+  readonly currentView: Ballot;
+  /** Replicas known to suspect `currentView`; emptied on a view change. */
+  readonly suspectors: ReadonlySet<ReplicaIndex>;
+  /** When the current view-test epoch ends, in ms. */
+  readonly epochEndTime: number;
+  /** The epoch's length in ms: doubled on every view change, reset to the baseline by a healthy epoch. */
+  readonly epochLengthMs: number;
+  /** Requests received this epoch and not yet executed here, one per (client, seqno). */
+  readonly requestsThisEpoch: readonly Request[];
+  /** Requests received in earlier epochs and still not executed here. */
+  readonly requestsPrevEpochs: readonly Request[];
+}
+
+/** The initial election state: view (1, 0), no suspicions, an epoch that ends at once. */
+export function electionInit(params: RslParams): ElectionState {
+  return {
+    currentView: initialView,
+    suspectors: new Set(),
+    epochEndTime: 0,
+    epochLengthMs: params.viewTimeoutBaselineMs,
+    requestsThisEpoch: [],
+    requestsPrevEpochs: [],
+  };
+}
+
+const sameName = (a: Request, b: Request): boolean => a.client === b.client && a.seqno === b.seqno;
+
+/** Records a received request, unless one with the same (client, seqno) is already recorded. */
+export function electionRecordRequest(e: ElectionState, req: Request): ElectionState {
+  if (e.requestsThisEpoch.some((r) => sameName(r, req)) || e.requestsPrevEpochs.some((r) => sameName(r, req))) return e;
+  return { ...e, requestsThisEpoch: [...e.requestsThisEpoch, req] };
+}
+
+/**
+ * Records an executed batch: forgets every request `r` for which the batch holds a request of the
+ * same client with seqno >= `r.seqno`.
+ */
+export function electionRecordExecution(e: ElectionState, batch: RequestBatch): ElectionState {
+  if (batch.length === 0) return e;
+  const highest = new Map<string, number>();
+  for (const r of batch) highest.set(r.client, Math.max(highest.get(r.client) ?? -1, r.seqno));
+  const keep = (r: Request): boolean => r.seqno > (highest.get(r.client) ?? -1);
+  return { ...e, requestsThisEpoch: e.requestsThisEpoch.filter(keep), requestsPrevEpochs: e.requestsPrevEpochs.filter(keep) };
+}
+
+/** Moves to view `view` at time `nowMs`: a doubled epoch, suspicions from `suspectors`, lists merged. */
+function enterView(e: ElectionState, params: RslParams, view: Ballot, suspectors: ReadonlySet<ReplicaIndex>, nowMs: number): ElectionState {
+  const epochLengthMs = addSat(e.epochLengthMs, e.epochLengthMs, params.integerMax);
+  return {
+    currentView: view,
+    suspectors,
+    epochLengthMs,
+    epochEndTime: addSat(nowMs, epochLengthMs, params.integerMax),
+    requestsPrevEpochs: [...e.requestsPrevEpochs, ...e.requestsThisEpoch],
+    requestsThisEpoch: [],
+  };
+}
+
+/** What an election step did: the new state, and whether the view rose (the proposer then steps down). */
+export interface ElectionOutcome {
+  readonly election: ElectionState;
+  readonly viewRaised: boolean;
+}
+
+/**
+ * A heartbeat from replica `j` at `nowMs`: a suspicion of the current view is counted; a higher
+ * view is adopted. Anything else changes nothing.
+ */
+export function electionProcessHeartbeat(
+  e: ElectionState, params: RslParams, j: ReplicaIndex, ballot: Ballot, suspicious: boolean, nowMs: number,
+): ElectionOutcome {
+  if (balEq(ballot, e.currentView) && suspicious) {
+    if (e.suspectors.has(j)) return { election: e, viewRaised: false };
+    return { election: { ...e, suspectors: new Set([...e.suspectors, j]) }, viewRaised: false };
+  }
+  if (balLt(e.currentView, ballot)) {
+    return { election: enterView(e, params, ballot, suspicious ? new Set([j]) : new Set(), nowMs), viewRaised: true };
+  }
+  return { election: e, viewRaised: false };
+}
+
+/**
+ * The view test at the end of an epoch (IronFleet's `ElectionStateCheckForViewTimeout`); null
+ * before `epochEndTime`. A healthy epoch (every request seen before it was executed) resets the
+ * epoch length; otherwise replica `me` suspects the view.
+ */
+export function electionCheckViewTimeout(e: ElectionState, params: RslParams, me: ReplicaIndex, nowMs: number): ElectionState | null {
+  if (nowMs < e.epochEndTime) return null;
+  if (e.requestsPrevEpochs.length === 0) {
+    return {
+      ...e,
+      epochLengthMs: params.viewTimeoutBaselineMs,
+      epochEndTime: addSat(nowMs, params.viewTimeoutBaselineMs, params.integerMax),
+      requestsPrevEpochs: e.requestsThisEpoch,
+      requestsThisEpoch: [],
+    };
+  }
+  return {
+    ...e,
+    suspectors: e.suspectors.has(me) ? e.suspectors : new Set([...e.suspectors, me]),
+    epochEndTime: addSat(nowMs, e.epochLengthMs, params.integerMax),
+    requestsPrevEpochs: [...e.requestsPrevEpochs, ...e.requestsThisEpoch],
+    requestsThisEpoch: [],
+  };
+}
+
+/**
+ * A quorum of suspicions moves to the successor view (IronFleet's
+ * `ElectionStateCheckForQuorumOfViewSuspicions`); null without a quorum or at the ballot bound.
+ */
+export function electionCheckQuorumOfSuspicions(e: ElectionState, config: RslConfig, params: RslParams, nowMs: number): ElectionState | null {
+  if (e.suspectors.size < quorumSize(config) || e.currentView.seqno >= params.integerMax) return null;
+  return enterView(e, params, successorView(e.currentView, config.replicaIds.length), new Set(), nowMs);
+}

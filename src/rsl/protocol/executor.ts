@@ -1,0 +1,125 @@
+import type { HostId } from '../../framework/types.js';
+import type { AppSpec } from '../spec.js';
+import type { LearnerRoleState } from './learner.js';
+import type { Ballot, Opn, Reply, ReplyCache, RequestBatch, RslParams, ServiceSnapshot } from './types.js';
+import { balLeq, balMax, ballotZero } from './types.js';
+
+/**
+ * The executor (docs/rsl.md §4.4, IronFleet's `Executor.i.dfy`): executes decided slots in order,
+ * answers clients, and moves a replica that fell behind the truncation point forward by state
+ * transfer. Beyond IronFleet **[ours]**: exactly once. A request whose client already has a reply
+ * for that seqno or a later one is not executed again, and the reply cache travels with the app
+ * state in a state transfer.
+ */
+
+/** The decided, not yet executed slot `opsComplete`. */
+export type NextOp =
+  | { readonly known: true; readonly batch: RequestBatch; readonly ballot: Ballot }
+  | { readonly known: false };
+
+/** One replica's executor state. */
+export interface ExecutorState<A> {
+  /**
+   * The app after executing slots `0 .. opsComplete - 1`. Invariant: equal on every replica at the
+   * same position, and to the spec's app after the chosen prefix of that length.
+   */
+  readonly app: A;
+  /** Slots executed. Invariants: never decreases; at most the length of the chosen prefix. */
+  readonly opsComplete: Opn;
+  /** The highest ballot of a decision executed or a state supplied. */
+  readonly maxBalReflected: Ballot;
+  /** Invariant: when known, its batch is the value chosen in slot `opsComplete`. */
+  readonly nextOp: NextOp;
+  /** Per client, its latest reply. Invariant: at most `clientsMax` clients; `replyCache.get(c).client === c`. */
+  readonly replyCache: ReplyCache;
+}
+
+/** The initial executor: nothing executed. */
+export function executorInit<A>(app: AppSpec<A>): ExecutorState<A> {
+  return { app: app.init(), opsComplete: 0, maxBalReflected: ballotZero, nextOp: { known: false }, replyCache: new Map() };
+}
+
+/**
+ * Executes `batch` on a service snapshot with the exactly-once rule: a request whose client has a
+ * cached reply at its seqno or later is skipped (the cached reply is resent if its seqno is the
+ * request's); a new client beyond `clientsMax` is skipped with no reply; every other request is
+ * applied, cached and answered.
+ */
+export function executeOnSnapshot<A>(
+  app: AppSpec<A>, params: RslParams, snapshot: ServiceSnapshot<A>, batch: RequestBatch,
+): { readonly snapshot: ServiceSnapshot<A>; readonly replies: readonly Reply[] } {
+  let state = snapshot.app;
+  let cache: Map<HostId, Reply> | null = null;
+  const replies: Reply[] = [];
+  for (const r of batch) {
+    const current: ReplyCache = cache ?? snapshot.replyCache;
+    const cached = current.get(r.client);
+    if (cached !== undefined && cached.seqno >= r.seqno) {
+      if (cached.seqno === r.seqno) replies.push(cached);
+      continue;
+    }
+    if (cached === undefined && current.size >= params.clientsMax) continue;
+    const out = app.apply(state, r.payload);
+    state = out.state;
+    const reply: Reply = { client: r.client, seqno: r.seqno, reply: out.reply };
+    cache ??= new Map(snapshot.replyCache);
+    cache.set(r.client, reply);
+    replies.push(reply);
+  }
+  return { snapshot: { app: state, replyCache: cache ?? snapshot.replyCache }, replies };
+}
+
+/**
+ * A decision (IronFleet's `LExecutorGetDecision`): null unless the next slot is undecided here and
+ * the learner holds a quorum of senders for it.
+ */
+export function executorMakeDecision<A>(ex: ExecutorState<A>, learner: LearnerRoleState, quorum: number): ExecutorState<A> | null {
+  if (ex.nextOp.known) return null;
+  const tuple = learner.unexecuted.get(ex.opsComplete);
+  if (tuple === undefined || tuple.senders.size < quorum) return null;
+  return { ...ex, nextOp: { known: true, batch: tuple.value, ballot: learner.maxBallotSeen } };
+}
+
+/** What executing the next slot did: the executor after it, the replies to send, and the batch. */
+export interface Execution<A> {
+  readonly executor: ExecutorState<A>;
+  readonly replies: readonly Reply[];
+  readonly batch: RequestBatch;
+}
+
+/** Executes the decided next slot (IronFleet's `LExecutorExecute`); null if none is decided or at the bound. */
+export function executorExecute<A>(ex: ExecutorState<A>, app: AppSpec<A>, params: RslParams): Execution<A> | null {
+  if (!ex.nextOp.known || ex.opsComplete >= params.integerMax) return null;
+  const { snapshot, replies } = executeOnSnapshot(app, params, { app: ex.app, replyCache: ex.replyCache }, ex.nextOp.batch);
+  return {
+    executor: {
+      app: snapshot.app,
+      replyCache: snapshot.replyCache,
+      opsComplete: ex.opsComplete + 1,
+      maxBalReflected: balMax(ex.maxBalReflected, ex.nextOp.ballot),
+      nextOp: { known: false },
+    },
+    replies,
+    batch: ex.nextOp.batch,
+  };
+}
+
+/** The cached reply for a request `seqno` of `client`, if the cache holds one at that seqno or later. */
+export function executorCachedReply<A>(ex: ExecutorState<A>, client: HostId, seqno: number): Reply | null {
+  const cached = ex.replyCache.get(client);
+  return cached !== undefined && cached.seqno >= seqno ? cached : null;
+}
+
+/**
+ * Whether this executor can supply its state to a replica asking for `opn` in `ballot`
+ * (IronFleet's `LExecutorProcessAppStateRequest`): it has executed that far, and reflects no ballot above the request's.
+ */
+export function executorCanSupply<A>(ex: ExecutorState<A>, ballot: Ballot, opn: Opn): boolean {
+  return balLeq(ex.maxBalReflected, ballot) && ex.opsComplete >= opn;
+}
+
+/** The executor after taking a supplied state of `opn` executed slots at `ballot` (IronFleet's `LExecutorProcessAppStateSupply`). */
+export function executorApplySupply<A>(ex: ExecutorState<A>, ballot: Ballot, opn: Opn, state: ServiceSnapshot<A>): ExecutorState<A> | null {
+  if (opn <= ex.opsComplete) return null;
+  return { app: state.app, replyCache: state.replyCache, opsComplete: opn, maxBalReflected: ballot, nextOp: { known: false } };
+}

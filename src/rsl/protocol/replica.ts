@@ -1,0 +1,376 @@
+import type { HostAction, HostInput, HostProtocol, HostStep } from '../../framework/protocol.js';
+import { isEnabled, notEnabled } from '../../framework/protocol.js';
+import type { HostId, Packet } from '../../framework/types.js';
+import type { AppSpec } from '../spec.js';
+import type { AcceptorState } from './acceptor.js';
+import {
+  acceptorInit, acceptorProcess1a, acceptorProcess2a, acceptorProcessHeartbeat, acceptorTruncateBasedOnCheckpoints, acceptorTruncateLog,
+} from './acceptor.js';
+import { electionCheckQuorumOfSuspicions, electionCheckViewTimeout, electionProcessHeartbeat, electionRecordExecution, electionRecordRequest } from './election.js';
+import type { ExecutorState } from './executor.js';
+import {
+  executorApplySupply, executorCachedReply, executorCanSupply, executorExecute, executorInit, executorMakeDecision,
+} from './executor.js';
+import type { LearnerRoleState } from './learner.js';
+import { learnerForgetBefore, learnerForgetDecision, learnerInit, learnerProcess2b } from './learner.js';
+import type { RslMsg, RslMsgOf, RslMsgType } from './messages.js';
+import { equalMsg } from './messages.js';
+import type { ProposerState } from './proposer.js';
+import {
+  proposerEnterNewView, proposerEnterPhase2, proposerInit, proposerNominate, proposerProcess1b, proposerQueueRequest, proposerStepDown,
+  proposerTakes1b,
+} from './proposer.js';
+import type { ReplicaIndex, Request, RslConfig, RslParams } from './types.js';
+import { addSat, equalReplyCache, plainEqual, quorumSize, replicaIndex } from './types.js';
+
+/**
+ * The IronRSL replica (docs/rsl.md §4, §5; IronFleet's `Replica.i.dfy`): the roles composed, and
+ * one named action per IronFleet replica action. Receiving is split per message type, because
+ * the model checker's fairness applies per action and host: a single receive action could
+ * "fairly" take only useless packets. IronFleet's fixed scheduler loop is not part of the state;
+ * the model checker interleaves the actions freely, a superset of the loop's behaviours.
+ */
+
+/** What every replica of a service shares: the configuration and the parameters. */
+export interface RslConstants {
+  readonly config: RslConfig;
+  readonly params: RslParams;
+}
+
+/** One replica's protocol state. */
+export interface ReplicaState<A> {
+  readonly constants: RslConstants;
+  /** This replica's index in `constants.config.replicaIds`. */
+  readonly me: ReplicaIndex;
+  /** When the next heartbeat is due, in ms. */
+  readonly nextHeartbeatTime: number;
+  /** The proposer, with the election inside it. */
+  readonly proposer: ProposerState;
+  readonly acceptor: AcceptorState;
+  readonly learner: LearnerRoleState;
+  readonly executor: ExecutorState<A>;
+}
+
+/** The message type of replicas of an app with state `A`. */
+export type RslPacket<A> = Packet<RslMsg<A>>;
+
+/** One replica action. */
+export type RslAction<A> = HostAction<ReplicaState<A>, RslMsg<A>>;
+
+/** The initial state of replica `me` (IronFleet's `LReplicaInit`). */
+export function replicaInit<A>(app: AppSpec<A>, constants: RslConstants, me: HostId): ReplicaState<A> {
+  const index = replicaIndex(constants.config, me);
+  if (index < 0) throw new RangeError(`host ${me} is not a replica`);
+  return {
+    constants,
+    me: index,
+    nextHeartbeatTime: 0,
+    proposer: proposerInit(constants.params, index),
+    acceptor: acceptorInit(constants.config.replicaIds.length),
+    learner: learnerInit(),
+    executor: executorInit(app),
+  };
+}
+
+/** The host id of replica `s`. */
+export function selfId<A>(s: ReplicaState<A>): HostId {
+  return s.constants.config.replicaIds[s.me] ?? '';
+}
+
+function step<A>(state: ReplicaState<A>, sent: readonly RslPacket<A>[] = []): HostStep<ReplicaState<A>, RslMsg<A>> {
+  return { state, sent };
+}
+
+/** One packet per replica (the sender included: its messages to itself travel through the network). */
+export function broadcast<A>(s: ReplicaState<A>, msg: RslMsg<A>): RslPacket<A>[] {
+  const src = selfId(s);
+  return s.constants.config.replicaIds.map((dst) => ({ src, dst, msg }));
+}
+
+/** The received packet of type `type` addressed to `s`, if that is what `input` holds. */
+export function receivedOf<A, T extends RslMsgType>(
+  s: ReplicaState<A>, input: HostInput<RslMsg<A>>, type: T,
+): { readonly src: HostId; readonly msg: RslMsgOf<A, T> } | null {
+  const p = input.packet;
+  if (p === undefined || p.dst !== selfId(s) || p.msg.type !== type) return null;
+  return { src: p.src, msg: p.msg as RslMsgOf<A, T> };
+}
+
+/** The received packet of type `type` from a replica (its index as `j`), or why not. */
+function fromReplica<A, T extends RslMsgType>(
+  s: ReplicaState<A>, input: HostInput<RslMsg<A>>, type: T,
+): { readonly src: HostId; readonly j: ReplicaIndex; readonly msg: RslMsgOf<A, T> } | string {
+  const r = receivedOf(s, input, type);
+  if (r === null) return `no ${type} received`;
+  const j = replicaIndex(s.constants.config, r.src);
+  if (j < 0) return `${type} from ${r.src}, not a replica`;
+  return { ...r, j };
+}
+
+/** The proposer with its election replaced, stepping down if the view rose. */
+function withElection<A>(s: ReplicaState<A>, outcome: { election: ProposerState['election']; viewRaised: boolean }): ProposerState {
+  return outcome.viewRaised ? proposerStepDown(s.proposer, outcome.election) : { ...s.proposer, election: outcome.election };
+}
+
+/**
+ * A client request (IronFleet's `LReplicaNextProcessRequest`, proposer part): the election records
+ * it and a leader queues it. A replica that does not lead answers with a leader hint **[ours]**.
+ * Requests larger than `requestBytesMax` are dropped unprocessed. A request the reply cache
+ * answers goes to `replyFromCache` instead: IronFleet may take either, and this protocol takes
+ * what its implementation does, so an executed request is never recorded again for suspicion.
+ */
+export const processRequest = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
+  const r = receivedOf(s, input, 'request');
+  if (r === null) return notEnabled('no request received');
+  if (r.msg.payload.length > s.constants.params.requestBytesMax) return notEnabled('request payload above requestBytesMax');
+  if (executorCachedReply(s.executor, r.src, r.msg.seqno) !== null) return notEnabled('answered from the reply cache');
+  const req: Request = { client: r.src, seqno: r.msg.seqno, payload: r.msg.payload };
+  const election = electionRecordRequest(s.proposer.election, req);
+  const recorded = election === s.proposer.election ? s.proposer : { ...s.proposer, election };
+  const proposer = proposerQueueRequest(recorded, req);
+  const view = proposer.election.currentView;
+  const sent: RslPacket<A>[] = [];
+  if (proposer.currentState === 0 && view.proposer !== s.me) {
+    const leader = s.constants.config.replicaIds[view.proposer] ?? '';
+    sent.push({ src: selfId(s), dst: r.src, msg: { type: 'leaderHint', seqno: req.seqno, leader } });
+  }
+  return step(proposer === s.proposer ? s : { ...s, proposer }, sent);
+};
+
+/** A request already executed: resend the cached reply (IronFleet's `LReplicaNextProcessRequest`, cache part). */
+export const replyFromCache = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
+  const r = receivedOf(s, input, 'request');
+  if (r === null) return notEnabled('no request received');
+  const cached = executorCachedReply(s.executor, r.src, r.msg.seqno);
+  if (cached === null) return notEnabled('no cached reply at that seqno or later');
+  return step(s, [{ src: selfId(s), dst: r.src, msg: { type: 'reply', seqno: cached.seqno, reply: cached.reply } }]);
+};
+
+/** A 1a (IronFleet's `LReplicaNextProcess1a`): promise a higher ballot and answer with a 1b. */
+export const process1a = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
+  const r = fromReplica(s, input, '1a');
+  if (typeof r === 'string') return notEnabled(r);
+  const acceptor = acceptorProcess1a(s.acceptor, r.msg.ballot);
+  if (acceptor === null) return notEnabled('1a ballot not above the promise');
+  const msg: RslMsg<A> = { type: '1b', ballot: r.msg.ballot, logTruncationPoint: s.acceptor.logTruncationPoint, votes: s.acceptor.votes };
+  return step({ ...s, acceptor }, [{ src: selfId(s), dst: r.src, msg }]);
+};
+
+/** A 1b (IronFleet's `LReplicaNextProcess1b`): hold it, and truncate the own log to its truncation point. */
+export const process1b = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
+  const r = fromReplica(s, input, '1b');
+  if (typeof r === 'string') return notEnabled(r);
+  if (!proposerTakes1b(s.proposer, r.src, r.msg.ballot)) return notEnabled('1b not for the phase-1 ballot, or already held from its sender');
+  const proposer = proposerProcess1b(s.proposer, r.src, { logTruncationPoint: r.msg.logTruncationPoint, votes: r.msg.votes });
+  return step({ ...s, proposer, acceptor: acceptorTruncateLog(s.acceptor, r.msg.logTruncationPoint) });
+};
+
+/** A new leader's phase-2 start (IronFleet's `LReplicaNextProcessStartingPhase2`): ask for state if behind its truncation point. */
+export const processStartingPhase2 = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
+  const r = fromReplica(s, input, 'startingPhase2');
+  if (typeof r === 'string') return notEnabled(r);
+  if (r.msg.logTruncationPoint <= s.executor.opsComplete) return notEnabled('not behind the leader\'s truncation point');
+  return step(s, broadcast(s, { type: 'appStateRequest', ballot: r.msg.ballot, opn: r.msg.logTruncationPoint }));
+};
+
+/** A 2a (IronFleet's `LReplicaNextProcess2a`): accept it and broadcast the 2b. */
+export const process2a = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
+  const r = fromReplica(s, input, '2a');
+  if (typeof r === 'string') return notEnabled(r);
+  const acceptor = acceptorProcess2a(s.acceptor, s.constants.params, r.msg.ballot, r.msg.opn, r.msg.batch);
+  if (acceptor === null) return notEnabled('2a below the promise');
+  return step({ ...s, acceptor }, broadcast(s, { type: '2b', ballot: r.msg.ballot, opn: r.msg.opn, batch: r.msg.batch }));
+};
+
+/** A 2b (IronFleet's `LReplicaNextProcess2b`): count its sender, if the slot is still to be learnt. */
+export const process2b = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
+  const r = fromReplica(s, input, '2b');
+  if (typeof r === 'string') return notEnabled(r);
+  const ex = s.executor;
+  if (!(ex.opsComplete < r.msg.opn || (ex.opsComplete === r.msg.opn && !ex.nextOp.known))) return notEnabled('slot already decided here');
+  const learner = learnerProcess2b(s.learner, r.src, r.msg.ballot, r.msg.opn, r.msg.batch);
+  if (learner === null) return notEnabled('2b below the highest ballot seen');
+  return step(learner === s.learner ? s : { ...s, learner });
+};
+
+/** A heartbeat (IronFleet's `LReplicaNextProcessHeartbeat`): view and suspicions, and the sender's checkpoint. Reads the clock. */
+export const processHeartbeat = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
+  const r = fromReplica(s, input, 'heartbeat');
+  if (typeof r === 'string') return notEnabled(r);
+  if (input.nowMs === undefined) return notEnabled('no clock reading');
+  const outcome = electionProcessHeartbeat(s.proposer.election, s.constants.params, r.j, r.msg.ballot, r.msg.suspicious, input.nowMs);
+  const acceptor = acceptorProcessHeartbeat(s.acceptor, r.j, r.msg.opsComplete);
+  if (outcome.election === s.proposer.election && acceptor === s.acceptor) return step(s);
+  return step({ ...s, proposer: withElection(s, outcome), acceptor });
+};
+
+/** A request for state (IronFleet's `LReplicaNextProcessAppStateRequest`): supply it if executed far enough. */
+export const processAppStateRequest = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
+  const r = fromReplica(s, input, 'appStateRequest');
+  if (typeof r === 'string') return notEnabled(r);
+  if (!executorCanSupply(s.executor, r.msg.ballot, r.msg.opn)) return notEnabled('not executed that far, or reflects a higher ballot');
+  const ex = s.executor;
+  const msg: RslMsg<A> = { type: 'appStateSupply', ballot: ex.maxBalReflected, opn: ex.opsComplete, state: { app: ex.app, replyCache: ex.replyCache } };
+  return step(s, [{ src: selfId(s), dst: r.src, msg }]);
+};
+
+/** A supplied state (IronFleet's `LReplicaNextProcessAppStateSupply`): jump to it if it is ahead. */
+export const processAppStateSupply = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
+  const r = fromReplica(s, input, 'appStateSupply');
+  if (typeof r === 'string') return notEnabled(r);
+  const executor = executorApplySupply(s.executor, r.msg.ballot, r.msg.opn, r.msg.state);
+  if (executor === null) return notEnabled('supplied state not ahead of this replica');
+  return step({ ...s, executor, learner: learnerForgetBefore(s.learner, r.msg.opn) });
+};
+
+/** Phase 1 (IronFleet's `LReplicaNextSpontaneousMaybeEnterNewViewAndSend1a`): lead my view. */
+export const maybeEnterNewView = <A>(s: ReplicaState<A>): ReturnType<RslAction<A>> => {
+  const proposer = proposerEnterNewView(s.proposer, s.me);
+  if (proposer === null) return notEnabled('not the leader of a view without a 1a');
+  return step({ ...s, proposer }, broadcast(s, { type: '1a', ballot: proposer.maxBallotISent1a }));
+};
+
+/** Phase 2 (IronFleet's `LReplicaNextSpontaneousMaybeEnterPhase2`): a quorum of 1bs held. */
+export const maybeEnterPhase2 = <A>(s: ReplicaState<A>): ReturnType<RslAction<A>> => {
+  const ltp = s.acceptor.logTruncationPoint;
+  const proposer = proposerEnterPhase2(s.proposer, s.constants.config, ltp);
+  if (proposer === null) return notEnabled('not in phase 1 with a quorum of 1bs');
+  return step({ ...s, proposer }, broadcast(s, { type: 'startingPhase2', ballot: proposer.maxBallotISent1a, logTruncationPoint: ltp }));
+};
+
+/** Nomination (IronFleet's `LReplicaNextReadClockMaybeNominateValueAndSend2a`): propose the next slot. Reads the clock. */
+export const maybeNominate = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
+  if (input.nowMs === undefined) return notEnabled('no clock reading');
+  const n = proposerNominate(s.proposer, s.constants.config, s.constants.params, s.acceptor.logTruncationPoint, input.nowMs);
+  if (n === null) return notEnabled('cannot nominate, or nothing to nominate');
+  const sent = n.proposal === null ? [] : broadcast(s, { type: '2a', ballot: s.proposer.maxBallotISent1a, opn: n.proposal.opn, batch: n.proposal.batch });
+  return step({ ...s, proposer: n.proposer }, sent);
+};
+
+/** Truncation (IronFleet's `LReplicaNextSpontaneousTruncateLogBasedOnCheckpoints`): up to a quorum's checkpoint. */
+export const truncateLog = <A>(s: ReplicaState<A>): ReturnType<RslAction<A>> => {
+  const acceptor = acceptorTruncateBasedOnCheckpoints(s.acceptor, quorumSize(s.constants.config));
+  if (acceptor === null) return notEnabled('no quorum checkpoint above the truncation point');
+  return step({ ...s, acceptor });
+};
+
+/** Decision (IronFleet's `LReplicaNextSpontaneousMaybeMakeDecision`): the next slot has a quorum of 2bs. */
+export const maybeMakeDecision = <A>(s: ReplicaState<A>): ReturnType<RslAction<A>> => {
+  const executor = executorMakeDecision(s.executor, s.learner, quorumSize(s.constants.config));
+  if (executor === null) return notEnabled('next slot not decided');
+  return step({ ...s, executor });
+};
+
+/** Execution (IronFleet's `LReplicaNextSpontaneousMaybeExecute`) with `app`: run the decided slot, answer its clients. */
+export function makeMaybeExecute<A>(app: AppSpec<A>): RslAction<A> {
+  return (s) => {
+    const e = executorExecute(s.executor, app, s.constants.params);
+    if (e === null) return notEnabled('no decided slot to execute');
+    const election = electionRecordExecution(s.proposer.election, e.batch);
+    const sent: RslPacket<A>[] = e.replies.map((r) => ({ src: selfId(s), dst: r.client, msg: { type: 'reply', seqno: r.seqno, reply: r.reply } }));
+    return step({
+      ...s,
+      executor: e.executor,
+      learner: learnerForgetDecision(s.learner, s.executor.opsComplete),
+      proposer: { ...s.proposer, election },
+    }, sent);
+  };
+}
+
+/** The view test (IronFleet's `LReplicaNextReadClockCheckForViewTimeout`). Reads the clock. */
+export const checkViewTimeout = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
+  if (input.nowMs === undefined) return notEnabled('no clock reading');
+  const election = electionCheckViewTimeout(s.proposer.election, s.constants.params, s.me, input.nowMs);
+  if (election === null) return notEnabled('epoch not over');
+  return step({ ...s, proposer: { ...s.proposer, election } });
+};
+
+/** A quorum of suspicions (IronFleet's `LReplicaNextReadClockCheckForQuorumOfViewSuspicions`): next view. Reads the clock. */
+export const checkSuspicion = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
+  if (input.nowMs === undefined) return notEnabled('no clock reading');
+  const election = electionCheckQuorumOfSuspicions(s.proposer.election, s.constants.config, s.constants.params, input.nowMs);
+  if (election === null) return notEnabled('no quorum of suspicions');
+  return step({ ...s, proposer: proposerStepDown(s.proposer, election) });
+};
+
+/** Heartbeat (IronFleet's `LReplicaNextReadClockMaybeSendHeartbeat`): view, suspicion, executed count. Reads the clock. */
+export const sendHeartbeat = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
+  if (input.nowMs === undefined) return notEnabled('no clock reading');
+  if (input.nowMs < s.nextHeartbeatTime) return notEnabled('heartbeat not due');
+  const e = s.proposer.election;
+  const msg: RslMsg<A> = { type: 'heartbeat', ballot: e.currentView, suspicious: e.suspectors.has(s.me), opsComplete: s.executor.opsComplete };
+  return step({ ...s, nextHeartbeatTime: addSat(input.nowMs, s.constants.params.heartbeatPeriodMs, s.constants.params.integerMax) }, broadcast(s, msg));
+};
+
+/**
+ * Ignore, given the actions that take packets: a packet for this replica that none of them takes
+ * (a reply or hint, a stale or repeated message, one from a stranger) is received and dropped.
+ */
+export function makeIgnore<A>(takers: readonly RslAction<A>[]): RslAction<A> {
+  return (s, input) => {
+    const p = input.packet;
+    if (p === undefined || p.dst !== selfId(s)) return notEnabled('no packet for this replica received');
+    for (const other of takers) if (isEnabled(other(s, input))) return notEnabled('another action takes this packet');
+    return step(s);
+  };
+}
+
+/** The actions that take a received packet, by name. */
+export const rslReceiveActions: readonly string[] = [
+  'processRequest', 'replyFromCache', 'process1a', 'process1b', 'processStartingPhase2', 'process2a', 'process2b',
+  'processHeartbeat', 'processAppStateRequest', 'processAppStateSupply', 'ignore',
+];
+
+/** The actions that read the clock, by name. */
+export const rslClockActions: readonly string[] = ['processHeartbeat', 'maybeNominate', 'checkViewTimeout', 'checkSuspicion', 'sendHeartbeat'];
+
+/** Actions a broken variant may replace (src/rsl/testing.ts); the others are always IronFleet's. */
+export type RslActionOverrides<A> = Partial<Record<
+  'process1b' | 'process2a' | 'process2b' | 'maybeNominate' | 'truncateLog' | 'maybeMakeDecision' | 'maybeExecute', RslAction<A>
+>>;
+
+/** Structural equality of replica states; the app states are compared with `app.equal`. */
+export function equalReplica<A>(app: AppSpec<A>, a: ReplicaState<A>, b: ReplicaState<A>): boolean {
+  return a.me === b.me && a.nextHeartbeatTime === b.nextHeartbeatTime &&
+    plainEqual(a.constants, b.constants) && plainEqual(a.proposer, b.proposer) && plainEqual(a.acceptor, b.acceptor) &&
+    plainEqual(a.learner, b.learner) &&
+    app.equal(a.executor.app, b.executor.app) && a.executor.opsComplete === b.executor.opsComplete &&
+    plainEqual(a.executor.maxBalReflected, b.executor.maxBalReflected) && plainEqual(a.executor.nextOp, b.executor.nextOp) &&
+    equalReplyCache(a.executor.replyCache, b.executor.replyCache);
+}
+
+/** The IronRSL replica protocol for `app`, with some actions replaced (none by default: the correct one). */
+export function rslProtocolWith<A>(app: AppSpec<A>, overrides: RslActionOverrides<A> = {}): HostProtocol<RslConstants, ReplicaState<A>, RslMsg<A>> {
+  const receivers: Record<string, RslAction<A>> = {
+    processRequest, replyFromCache, process1a,
+    process1b: overrides.process1b ?? process1b,
+    processStartingPhase2,
+    process2a: overrides.process2a ?? process2a,
+    process2b: overrides.process2b ?? process2b,
+    processHeartbeat, processAppStateRequest, processAppStateSupply,
+  };
+  return {
+    name: 'IronRSL',
+    init: (constants, me) => replicaInit(app, constants, me),
+    actions: {
+      ...receivers,
+      ignore: makeIgnore(Object.values(receivers)),
+      maybeEnterNewView,
+      maybeEnterPhase2,
+      maybeNominate: overrides.maybeNominate ?? maybeNominate,
+      truncateLog: overrides.truncateLog ?? truncateLog,
+      maybeMakeDecision: overrides.maybeMakeDecision ?? maybeMakeDecision,
+      maybeExecute: overrides.maybeExecute ?? makeMaybeExecute(app),
+      checkViewTimeout,
+      checkSuspicion,
+      sendHeartbeat,
+    },
+    equal: (a, b) => equalReplica(app, a, b),
+    equalMsg: (a, b) => equalMsg(app.equal, a, b),
+  };
+}
+
+/** The IronRSL replica protocol for `app`. */
+export function rslProtocol<A>(app: AppSpec<A>): HostProtocol<RslConstants, ReplicaState<A>, RslMsg<A>> {
+  return rslProtocolWith(app);
+}
