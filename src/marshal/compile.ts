@@ -11,16 +11,16 @@
 import { assert, AssertionError } from '../core/assert.js';
 import { err } from '../core/result.js';
 import type { Result } from '../core/result.js';
-import type { DecodeError, MessageCodec } from '../framework/codec.js';
+import type { DecodeError, SizedCodec } from '../framework/codec.js';
 import type { Grammar, RecordGrammar, Value } from './grammar.js';
 import { fixedSize, minSize } from './grammar.js';
 import { readUtf8, utf8InvalidAt, utf8Length, writeUtf8 } from './utf8.js';
 
 /**
- * A codec compiled from a grammar: the MessageCodec contract plus sizing and writing into a
- * caller's buffer (for transports that frame several messages into one buffer).
+ * A codec compiled from a grammar: the MessageCodec contract with sizing and writing into a
+ * caller's buffer built in (so a transport writes each message straight into its frame).
  */
-export interface CompiledCodec<M> extends MessageCodec<M> {
+export interface CompiledCodec<M> extends SizedCodec<M> {
   /** The name decode errors' paths start with, e.g. 'LockMsg'. */
   readonly name: string;
   readonly grammar: Grammar;
@@ -33,7 +33,12 @@ export interface CompiledCodec<M> extends MessageCodec<M> {
   encode(msg: M): Uint8Array;
   /** How many bytes `msg` encodes to; asserts that `msg` matches the grammar. */
   size(msg: M): number;
-  /** Writes `msg` into `target` at `offset` and returns the offset after it; asserts room. */
+  /**
+   * Writes `msg` into `target` at `offset` with the same straight-line code `encode` runs, and
+   * returns `offset + size(msg)`. Touches only `target[offset, offset + size(msg))` and keeps no
+   * reference to `target`. Asserts that `msg` matches the grammar and that it fits, before writing
+   * anything.
+   */
   encodeInto(msg: M, target: Uint8Array, offset: number): number;
   /** The generated JavaScript, for reading when debugging a codec. */
   readonly source: string;

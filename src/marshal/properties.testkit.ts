@@ -5,6 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { AssertionError } from '../core/assert.js';
 import { sameBytes } from '../core/bytes.js';
 import { Prng } from '../core/prng.js';
 import { firstDifference } from '../framework/refinement.js';
@@ -14,6 +15,9 @@ import { compileCodec } from './compile.js';
 import { mutate } from './fuzzer.js';
 import type { RegisteredGrammar } from './grammars.js';
 import { randomValue } from './random.js';
+
+/** Fills buffers around an encoding, to show that encodeInto writes nothing outside its range. */
+const sentinel = 0xa5;
 
 /** Decoding must not throw, and whatever decodes must re-encode to the very same bytes. */
 function checkDecodeIsTotalAndCanonical(codec: CompiledCodec<unknown>, bytes: Uint8Array): void {
@@ -39,6 +43,27 @@ export function describeGrammarProperties(grammars: readonly RegisteredGrammar[]
         expect(r.ok).toBe(true);
         if (r.ok) expect(firstDifference(r.value, x)).toBeNull();
       }));
+    });
+
+    it('encodeInto writes exactly encode\'s bytes at any offset, returns the end, and touches nothing else', () => {
+      fc.assert(fc.property(arbitrary(grammar), fc.nat({ max: 64 }), fc.nat({ max: 64 }), (x, offset, slack) => {
+        const expected = Uint8Array.from(codec.encode(x));
+        const out = new Uint8Array(offset + expected.length + slack).fill(sentinel);
+        expect(codec.encodeInto(x, out, offset)).toBe(offset + codec.size(x));
+        expect(sameBytes(out.subarray(offset, offset + expected.length), expected)).toBe(true);
+        expect(out.subarray(0, offset).every((b) => b === sentinel)).toBe(true);
+        expect(out.subarray(offset + expected.length).every((b) => b === sentinel)).toBe(true);
+      }));
+    });
+
+    it('encodeInto refuses a buffer without room, before writing anything', () => {
+      fc.assert(fc.property(arbitrary(grammar), fc.nat({ max: 64 }), fc.integer({ min: 1, max: 8 }), (x, offset, short) => {
+        const size = codec.size(x);
+        fc.pre(size >= short);
+        const out = new Uint8Array(offset + size - short).fill(sentinel);
+        expect(() => codec.encodeInto(x, out, offset)).toThrow(AssertionError);
+        expect(out.every((b) => b === sentinel)).toBe(true);
+      }), { numRuns: 50 });
     });
 
     it('round-trips the seeded randomValue generator too (the fuzzer relies on it)', () => {

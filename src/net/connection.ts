@@ -8,13 +8,12 @@ import { errorText } from '../core/errors.js';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { HostId } from '../framework/types.js';
-import type { MessageCodec } from '../framework/codec.js';
+import type { SizedCodec } from '../framework/codec.js';
 import type { Result } from '../core/result.js';
 import type { LocalIdentity } from './identity.js';
 import type { TransportLimits } from './limits.js';
 import type { TransportStats } from './stats.js';
-import { encodeFrame, frameHeaderBytes, FrameDecoder } from './frame.js';
-
+import { encodeFrame, FrameBatch, frameHeaderBytes, FrameDecoder, frameSlabBytesDefault } from './frame.js';
 
 /**
  * How connections are secured. With TLS, the peer's public key comes from its certificate and
@@ -93,7 +92,8 @@ export interface ConnectionSetup<M> {
   /** The peer's address (and name if known), for log lines. */
   readonly label: string;
   readonly security: Security;
-  readonly codec: MessageCodec<M>;
+  /** Decodes what arrives and writes what leaves, straight into the outgoing frames. */
+  readonly codec: SizedCodec<M>;
   readonly limits: TransportLimits;
   readonly stats: TransportStats;
   readonly hooks: ConnectionHooks<M>;
@@ -108,10 +108,14 @@ export class Connection<M> {
   peerId: HostId | null = null;
   private stateNow: ConnectionState = 'handshake';
   private readonly decoder: FrameDecoder;
+  /** This turn's outgoing frames, written by the codec into a slab and sent as one write. */
+  private readonly batch: FrameBatch<M>;
   private corked = false;
   private readonly socket: net.Socket;
   private readonly uncork = (): void => {
     this.corked = false;
+    if (this.stateNow === 'closed') this.batch.discard();
+    else this.batch.flush();
     this.socket.uncork();
   };
 
@@ -120,6 +124,7 @@ export class Connection<M> {
     const { socket, role, security, limits } = setup;
     this.socket = socket;
     this.decoder = new FrameDecoder(limits.frameBytesMax);
+    this.batch = new FrameBatch(setup.codec, frameSlabBytesDefault, (bytes) => this.socket.write(bytes));
     socket.setTimeout(limits.handshakeTimeoutMs);
     socket.on('timeout', () => {
       if (this.stateNow === 'handshake') this.close(`no authenticated peer after ${limits.handshakeTimeoutMs} ms`);
@@ -148,13 +153,31 @@ export class Connection<M> {
   }
 
   /**
-   * Writes one frame; false (nothing written) when the connection is not ready or the peer already
-   * has `sendQueueBytesMax` unsent bytes. Writes are corked until the end of the current turn of
-   * the event loop, so a step's sends leave in as few TLS records and TCP segments as possible.
+   * Writes the frame of `msg`, whose payload the codec sized at `payloadBytes` (`framePayloadBytes`,
+   * which enforces frameBytesMax); false (nothing written) when the connection is not ready or the
+   * peer already has `sendQueueBytesMax` unsent bytes. The codec writes the message straight into
+   * this turn's batch of frames, which goes to the socket as one write at the end of the current
+   * turn of the event loop (the socket is corked until then), so a step's sends leave in as few
+   * writes, TLS records and TCP segments as possible.
    */
-  write(frame: Buffer): boolean {
-    if (this.stateNow !== 'ready') return false;
-    if (this.socket.writableLength + frame.length > this.setup.limits.sendQueueBytesMax) return false;
+  writeMessage(msg: M, payloadBytes: number): boolean {
+    const frameBytes = frameHeaderBytes + payloadBytes;
+    if (!this.hasRoomFor(frameBytes)) return false;
+    this.corkForTurn();
+    this.batch.append(msg, payloadBytes);
+    this.setup.stats.framesSent++;
+    this.setup.stats.bytesSent += frameBytes;
+    return true;
+  }
+
+  /**
+   * Writes a frame built earlier (one queued while the peer was unreachable), after the frames
+   * already batched this turn; false (nothing written) as for `writeMessage`. The socket keeps a
+   * reference to `frame` until it is sent: the caller must not change it.
+   */
+  writeFrame(frame: Buffer): boolean {
+    if (!this.hasRoomFor(frame.length)) return false;
+    this.batch.flush();
     this.writeCorked(frame);
     this.setup.stats.framesSent++;
     this.setup.stats.bytesSent += frame.length;
@@ -175,12 +198,22 @@ export class Connection<M> {
     return this.stateNow === 'ready';
   }
 
+  /** Whether a frame of `frameBytes` may be written now: ready, and within sendQueueBytesMax unsent. */
+  private hasRoomFor(frameBytes: number): boolean {
+    if (this.stateNow !== 'ready') return false;
+    return this.socket.writableLength + this.batch.pendingBytes + frameBytes <= this.setup.limits.sendQueueBytesMax;
+  }
+
+  /** Corks the socket until the end of this turn, when the batch is flushed and the socket uncorked. */
+  private corkForTurn(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    process.nextTick(this.uncork);
+  }
+
   private writeCorked(bytes: Buffer): void {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(this.uncork);
-    }
+    this.corkForTurn();
     this.socket.write(bytes);
   }
 

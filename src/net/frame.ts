@@ -3,10 +3,16 @@
  * Lengths above `frameBytesMax` are refused on both ends, so a peer cannot make a host buffer
  * without limit. The decoder is incremental over stream chunks and never throws: a bad length is
  * an expected input, reported as a value.
+ *
+ * On the way out, a message is written straight into its frame by its codec (`size`, then
+ * `encodeInto` after the header): one buffer, no copy of the encoded message. `FrameBatch` carves
+ * a turn's frames to one peer consecutively from a slab, so they leave in one socket write.
  */
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
 import { assert } from '../core/assert.js';
+import { putU32 } from '../core/bytes.js';
+import type { SizedCodec } from '../framework/codec.js';
 
 /** Bytes of the length prefix. */
 export const frameHeaderBytes = 4;
@@ -16,7 +22,7 @@ export const frameBytesLimit = 0xffff_ffff;
 
 /**
  * One frame holding `payload`, or why not: a payload above `frameBytesMax` is refused. The payload
- * is copied, since codecs may hand out views of a reused buffer.
+ * is copied; a message is better framed with `encodeMessageFrame`, which does not copy.
  */
 export function encodeFrame(payload: Uint8Array, frameBytesMax: number): Result<Buffer, string> {
   if (payload.length > frameBytesMax) return err(`payload of ${payload.length} bytes exceeds frameBytesMax ${frameBytesMax}`);
@@ -24,6 +30,119 @@ export function encodeFrame(payload: Uint8Array, frameBytesMax: number): Result<
   frame.writeUInt32BE(payload.length, 0);
   frame.set(payload, frameHeaderBytes);
   return ok(frame);
+}
+
+/**
+ * The payload bytes of `msg`'s frame (`codec.size(msg)`), or why it cannot be sent: a payload
+ * above `frameBytesMax` is refused here, before anything is allocated or written. A size that is
+ * not a byte count is a codec bug (asserted).
+ */
+export function framePayloadBytes<M>(codec: SizedCodec<M>, msg: M, frameBytesMax: number): Result<number, string> {
+  const payloadBytes = codec.size(msg);
+  if (!(Number.isSafeInteger(payloadBytes) && payloadBytes >= 0)) {
+    assert(false, `codec size() returned ${payloadBytes}, not a byte count (a codec bug)`);
+  }
+  if (payloadBytes > frameBytesMax) return err(`payload of ${payloadBytes} bytes exceeds frameBytesMax ${frameBytesMax}`);
+  return ok(payloadBytes);
+}
+
+/**
+ * Writes the frame of `msg`, whose payload `codec.size` put at `payloadBytes`, into `out` at
+ * `offset`: the length, then the codec's `encodeInto` right after it. Returns the offset after the
+ * frame. A codec that writes other than `payloadBytes` bytes is a bug: this asserts, naming both
+ * counts, so a wrong size never goes out as a corrupt frame (the caller commits nothing). Asserts
+ * that the frame fits.
+ */
+export function writeMessageFrame<M>(codec: SizedCodec<M>, msg: M, payloadBytes: number, out: Uint8Array, offset: number): number {
+  const payloadAt = offset + frameHeaderBytes;
+  const end = payloadAt + payloadBytes;
+  if (!(end <= out.length && offset >= 0)) {
+    assert(false, `a frame of ${frameHeaderBytes + payloadBytes} bytes does not fit at offset ${offset} of a ${out.length}-byte buffer`);
+  }
+  putU32(out, offset, payloadBytes);
+  const written = codec.encodeInto(msg, out, payloadAt);
+  if (written !== end) {
+    assert(false, `the codec wrote ${written - payloadAt} bytes of a message it sized at ${payloadBytes} ` +
+      '(its size and encodeInto disagree: a codec bug); the frame was not sent');
+  }
+  return end;
+}
+
+/** The frame of `msg` (payload `payloadBytes`, from `framePayloadBytes`) in a buffer of its own. */
+export function messageFrame<M>(codec: SizedCodec<M>, msg: M, payloadBytes: number): Buffer {
+  // From Node's buffer pool (below 4 KiB): an ArrayBuffer per frame costs more than encoding a
+  // 1 KiB message. Not zeroed: encodeInto writes every byte of its range (the codec contract).
+  const frame = Buffer.allocUnsafe(frameHeaderBytes + payloadBytes);
+  writeMessageFrame(codec, msg, payloadBytes, frame, 0);
+  return frame;
+}
+
+/**
+ * The frame of `msg` in one allocation with no copy (sized, length written, encoded in place), or
+ * why not: a payload above `frameBytesMax`.
+ */
+export function encodeMessageFrame<M>(codec: SizedCodec<M>, msg: M, frameBytesMax: number): Result<Buffer, string> {
+  const payloadBytes = framePayloadBytes(codec, msg, frameBytesMax);
+  return payloadBytes.ok ? ok(messageFrame(codec, msg, payloadBytes.value)) : payloadBytes;
+}
+
+/** Default size of a `FrameBatch` slab: a TLS record's largest plaintext (16 KiB). */
+export const frameSlabBytesDefault = 16 * 1024;
+
+/**
+ * Frames to one peer collected for one socket write. Each frame is written by its codec straight
+ * into a slab, right after the previous frame; `flush()` hands the bytes written since the last
+ * flush to the sink as one view. A frame that does not fit in what is left of the slab flushes
+ * first and starts a new slab (of `slabBytes`, or the frame's size if larger), so the sink sees
+ * the frames in order. A range handed to the sink is never written again (the sink may keep it,
+ * as a socket does until it is sent); the slab is freed once nothing refers to it. Slabs are
+ * zeroed when allocated, so no byte handed out was left over from other memory.
+ */
+export class FrameBatch<M> {
+  private slab: Buffer = Buffer.alloc(0);
+  /** Invariant: start <= end <= slab.length; slab[start, end) holds whole frames not yet flushed. */
+  private start = 0;
+  private end = 0;
+
+  /** A batch writing with `codec` into slabs of `slabBytes`, flushing to `sink`. */
+  constructor(private readonly codec: SizedCodec<M>, readonly slabBytes: number, private readonly sink: (bytes: Buffer) => void) {
+    assert(Number.isSafeInteger(slabBytes) && slabBytes > frameHeaderBytes, () => `slabBytes must be an integer above ${frameHeaderBytes}, got ${slabBytes}`);
+  }
+
+  /** Bytes of whole frames appended since the last flush. */
+  get pendingBytes(): number {
+    return this.end - this.start;
+  }
+
+  /**
+   * Appends the frame of `msg`, whose payload `codec.size` put at `payloadBytes` (from
+   * `framePayloadBytes`, which enforces the frame maximum). If the codec's size was wrong this
+   * asserts (see `writeMessageFrame`) and the batch is as it was: no partial frame is ever
+   * flushed.
+   */
+  append(msg: M, payloadBytes: number): void {
+    const frameBytes = frameHeaderBytes + payloadBytes;
+    if (this.slab.length - this.end < frameBytes) {
+      this.flush();
+      this.slab = Buffer.alloc(Math.max(this.slabBytes, frameBytes));
+      this.start = 0;
+      this.end = 0;
+    }
+    this.end = writeMessageFrame(this.codec, msg, payloadBytes, this.slab, this.end);
+  }
+
+  /** Hands the pending frames to the sink, if any. */
+  flush(): void {
+    if (this.end === this.start) return;
+    const bytes = this.slab.subarray(this.start, this.end);
+    this.start = this.end;
+    this.sink(bytes);
+  }
+
+  /** Drops the pending frames (their connection is gone). */
+  discard(): void {
+    this.start = this.end;
+  }
 }
 
 /**

@@ -5,8 +5,9 @@
  * unreachable.
  */
 import type { HostId } from '../framework/types.js';
-import type { MessageCodec } from '../framework/codec.js';
+import type { SizedCodec } from '../framework/codec.js';
 import { err, ok } from '../core/result.js';
+import { assert } from '../core/assert.js';
 import { BoundedQueue } from '../core/bounded.js';
 import type { ServerEntry } from './service-file.js';
 import type { TransportLimits } from './limits.js';
@@ -17,11 +18,12 @@ import { formatAddress } from './log.js';
 import type { Security } from './connection.js';
 import { Connection, dialSocket } from './connection.js';
 import { hostIdOfPublicKey, shortId } from './identity.js';
+import { frameHeaderBytes, messageFrame } from './frame.js';
 
 /** What a link shares with its transport. */
 export interface LinkContext<M> {
   readonly security: Security;
-  readonly codec: MessageCodec<M>;
+  readonly codec: SizedCodec<M>;
   readonly limits: TransportLimits;
   readonly stats: TransportStats;
   readonly logger: Logger;
@@ -68,15 +70,21 @@ export class OutboundLink<M> {
   }
 
   /**
-   * Sends one frame: written if the server is connected, else queued within sendQueueFramesMax
-   * and sendQueueBytesMax, else dropped.
+   * Sends `msg`, whose payload the codec sized at `payloadBytes` (`framePayloadBytes`, which
+   * enforces frameBytesMax): written straight into the connection's batch if the server is
+   * connected, else framed in a buffer of its own and queued within sendQueueFramesMax and
+   * sendQueueBytesMax, else dropped (before anything is encoded).
    */
-  send(frame: Buffer): LinkSendOutcome {
+  send(msg: M, payloadBytes: number): LinkSendOutcome {
     if (this.closed) return 'stopped';
     const conn = this.conn;
-    if (conn !== null && conn.state === 'ready') return conn.write(frame) ? 'sent' : 'backpressure';
-    if (this.queuedBytes + frame.length > this.ctx.limits.sendQueueBytesMax) return 'queueFull';
-    if (!this.queue.push(frame)) return 'queueFull';
+    if (conn !== null && conn.state === 'ready') return conn.writeMessage(msg, payloadBytes) ? 'sent' : 'backpressure';
+    const frameBytes = frameHeaderBytes + payloadBytes;
+    if (this.queuedBytes + frameBytes > this.ctx.limits.sendQueueBytesMax) return 'queueFull';
+    if (this.queue.length >= this.queue.lengthMax) return 'queueFull';
+    const frame = messageFrame(this.ctx.codec, msg, payloadBytes);
+    const pushed = this.queue.push(frame);
+    assert(pushed, 'the queue had room');
     this.queuedBytes += frame.length;
     return 'queued';
   }
@@ -122,7 +130,7 @@ export class OutboundLink<M> {
     if (this.lastProblem !== null) this.ctx.logger(`connected to ${this.label}`);
     for (let frame = this.queue.shift(); frame !== undefined; frame = this.queue.shift()) {
       this.queuedBytes -= frame.length;
-      if (!conn.write(frame)) this.ctx.stats.dropped.backpressure++;
+      if (!conn.writeFrame(frame)) this.ctx.stats.dropped.backpressure++;
     }
     this.queuedBytes = 0;
   }

@@ -11,7 +11,8 @@
 import { errorText } from '../core/errors.js';
 import type { Server, Socket } from 'node:net';
 import type { HostId, Packet } from '../framework/types.js';
-import type { MessageCodec } from '../framework/codec.js';
+import type { MessageCodec, SizedCodec } from '../framework/codec.js';
+import { sizedCodec } from '../framework/codec.js';
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
 import { assert } from '../core/assert.js';
@@ -27,7 +28,7 @@ import type { Logger } from './log.js';
 import { formatAddress, stderrLogger } from './log.js';
 import type { Security } from './connection.js';
 import { Connection, createListener, makeSecurity } from './connection.js';
-import { encodeFrame, frameHeaderBytes } from './frame.js';
+import { framePayloadBytes, frameHeaderBytes, messageFrame } from './frame.js';
 import { OutboundLink } from './outbound-link.js';
 
 /** Receives each delivered packet. */
@@ -56,7 +57,11 @@ export interface Transport<M> {
 
 /** Options shared by server and client transports. */
 export interface TransportCommonOptions<M> {
-  /** How messages become frame payloads and back. */
+  /**
+   * How messages become frame payloads and back. A codec with `size` and `encodeInto` (every
+   * codec compiled from a grammar) writes each message straight into its frame; one without them
+   * works too, at the cost of encoding each message twice and copying it (`sizedCodec`).
+   */
   readonly codec: MessageCodec<M>;
   /** Overrides of the default limits and timings. */
   readonly limits?: Partial<TransportLimits>;
@@ -121,7 +126,7 @@ class TransportCore<M> implements Transport<M> {
   readonly me: HostId;
   private readonly limits: TransportLimits;
   private readonly logger: Logger;
-  private readonly codec: MessageCodec<M>;
+  private readonly codec: SizedCodec<M>;
   private readonly security: Security;
   private readonly counters: TransportStats = emptyStats();
   private receiver: PacketReceiver<M> | null;
@@ -147,7 +152,7 @@ class TransportCore<M> implements Transport<M> {
     this.limits = transportLimits(options.limits);
     checkLimits(this.limits);
     this.logger = options.logger ?? stderrLogger;
-    this.codec = options.codec;
+    this.codec = sizedCodec(options.codec);
     this.receiver = options.receiver ?? null;
     this.security = makeSecurity(identity, options.insecurePlaintext === true);
     this.loopback = new BoundedQueue(this.limits.sendQueueFramesMax);
@@ -174,25 +179,27 @@ class TransportCore<M> implements Transport<M> {
       this.drop('stopped');
       return;
     }
-    const frame = encodeFrame(this.codec.encode(msg), this.limits.frameBytesMax);
-    if (!frame.ok) {
-      this.logger(`dropped a message to ${shortId(dst)}: ${frame.error}`);
+    // Sized once, here, where the frame maximum is enforced; the codec then writes the message
+    // straight into its frame on whichever path it takes.
+    const payloadBytes = framePayloadBytes(this.codec, msg, this.limits.frameBytesMax);
+    if (!payloadBytes.ok) {
+      this.logger(`dropped a message to ${shortId(dst)}: ${payloadBytes.error}`);
       this.drop('frameTooLarge');
       return;
     }
     if (dst === this.me) {
-      this.sendToSelf(frame.value);
+      this.sendToSelf(messageFrame(this.codec, msg, payloadBytes.value));
       return;
     }
     const link = this.links.get(dst);
     if (link !== undefined) {
-      const outcome = link.send(frame.value);
+      const outcome = link.send(msg, payloadBytes.value);
       if (outcome !== 'sent' && outcome !== 'queued') this.drop(outcome);
       return;
     }
     const conn = this.inbound.get(dst);
     if (conn === undefined) this.drop('noRoute');
-    else if (!conn.write(frame.value)) this.drop('backpressure');
+    else if (!conn.writeMessage(msg, payloadBytes.value)) this.drop('backpressure');
   }
 
   /** Listens for inbound connections; the bound address, or why listening failed. */
