@@ -5,21 +5,25 @@ import { ESLint } from 'eslint';
 // The layer rule (spec and protocol code is pure) is only worth something if lint really applies
 // it to the right files; these tests lint fixtures that break it and expect each break reported.
 
+/** ESLint for text linted at paths that do not exist: the rules that want type information off. */
+function untypedEslint(): ESLint {
+  return new ESLint({
+    ignore: false,
+    overrideConfig: [{
+      files: ['**/*.ts'],
+      languageOptions: { parserOptions: { projectService: false } },
+      rules: {
+        '@typescript-eslint/no-floating-promises': 'off',
+        '@typescript-eslint/no-misused-promises': 'off',
+        '@typescript-eslint/switch-exhaustiveness-check': 'off',
+      },
+    }],
+  });
+}
+
 describe('lint rules', () => {
   it('rejects node:* imports, Date, timers and Math.random in protocol and spec code', async () => {
-    // Linting text for paths that do not exist needs the rules that want type information off.
-    const eslint = new ESLint({
-      ignore: false,
-      overrideConfig: [{
-        files: ['**/*.ts'],
-        languageOptions: { parserOptions: { projectService: false } },
-        rules: {
-          '@typescript-eslint/no-floating-promises': 'off',
-          '@typescript-eslint/no-misused-promises': 'off',
-          '@typescript-eslint/switch-exhaustiveness-check': 'off',
-        },
-      }],
-    });
+    const eslint = untypedEslint();
     const code = readFileSync('test/fixtures/impure-protocol.ts', 'utf8');
     for (const filePath of ['src/lock/protocol/probe.ts', 'src/lock/spec.ts', 'src/lock/impl/probe.ts']) {
       const [result] = await eslint.lintText(code, { filePath });
@@ -34,18 +38,7 @@ describe('lint rules', () => {
   });
 
   it('rejects imports of a system, of the command or of the benchmarks from the toolkit', async () => {
-    const eslint = new ESLint({
-      ignore: false,
-      overrideConfig: [{
-        files: ['**/*.ts'],
-        languageOptions: { parserOptions: { projectService: false } },
-        rules: {
-          '@typescript-eslint/no-floating-promises': 'off',
-          '@typescript-eslint/no-misused-promises': 'off',
-          '@typescript-eslint/switch-exhaustiveness-check': 'off',
-        },
-      }],
-    });
+    const eslint = untypedEslint();
     const code = readFileSync('test/fixtures/toolkit-imports-system.ts', 'utf8');
     for (const dir of ['core', 'framework', 'marshal', 'net', 'check', 'sim', 'lin', 'sim/testing']) {
       const [result] = await eslint.lintText(code, { filePath: `src/${dir}/probe.ts` });
