@@ -6,11 +6,13 @@
 import type { RegisteredGrammar } from '../marshal/grammars.js';
 import { exampleGrammars } from '../marshal/grammars.js';
 import { lockMsgGrammar } from '../lock/wire.js';
+import { rslMsgGrammar } from '../rsl/wire.js';
 import { kvReplyGrammar, kvRequestGrammar, kvSnapshotGrammar } from '../apps/kv.js';
 
 /** Every grammar in the project: each system's messages, then the toolkit's examples. */
 export const allGrammars: readonly RegisteredGrammar[] = [
   { name: 'LockMsg', grammar: lockMsgGrammar },
+  { name: 'RslMsg', grammar: rslMsgGrammar },
   { name: 'KvRequest', grammar: kvRequestGrammar },
   { name: 'KvReply', grammar: kvReplyGrammar },
   { name: 'KvSnapshot', grammar: kvSnapshotGrammar },

@@ -5,6 +5,7 @@ import type { RingVariant } from '../sim/testing/ring.js';
 import { counterSystem } from '../sim/testing/counter.js';
 import type { CounterVariant } from '../sim/testing/counter.js';
 import { lockSystem, type LockSimVariant } from '../lock/sim.js';
+import { rslSystem, type RslSimApp, type RslSimVariant } from '../rsl/sim.js';
 
 /**
  * The systems `ironfleet sim` can run, by name. The toy systems of src/sim/testing come with
@@ -82,6 +83,32 @@ function lockEntry(variant: LockSimVariant, summary: string): SimSystemEntry {
   };
 }
 
+const rslOptions: Readonly<Record<string, SystemOptionSpec>> = {
+  replicas: { type: 'number', value: 'N', help: 'replicas (default 3)', min: 1, max: 9, integer: true },
+  clients: { type: 'number', value: 'N', help: 'clients, each with one request outstanding (default 3)', min: 1, max: 64, integer: true },
+  app: { type: 'string', value: 'kv|counter', help: 'the replicated service (default kv)' },
+};
+
+function rslEntry(variant: RslSimVariant, summary: string): SimSystemEntry {
+  return {
+    summary,
+    ...(variant !== 'correct' ? { deliberatelyBuggy: true } : {}),
+    options: rslOptions,
+    build: (values) => {
+      const replicas = numberOption(values, 'replicas');
+      const clients = numberOption(values, 'clients');
+      const app = values.get('app');
+      return anySystem(rslSystem({
+        variant,
+        ...(replicas !== undefined ? { replicas } : {}),
+        ...(clients !== undefined ? { clients } : {}),
+        ...(app === 'kv' || app === 'counter' ? { app: app satisfies RslSimApp } : {}),
+        ...(variant === 'execute-twice' && app === undefined ? { app: 'counter' as const } : {}),
+      }));
+    },
+  };
+}
+
 /** Every system the simulator can run, by name. */
 export const simSystems: Readonly<Record<string, SimSystemEntry>> = {
   lock: lockEntry('correct', 'IronLock: the real hosts under the refinement monitor, with durable state'),
@@ -89,6 +116,10 @@ export const simSystems: Readonly<Record<string, SimSystemEntry>> = {
   'lock-wrong-locked': lockEntry('wrong-locked', 'IronLock, deliberately broken: announces Locked with the previous epoch (spec check)'),
   'lock-accept-outsider': lockEntry('accept-outsider', 'IronLock, deliberately broken: takes a transfer from a host outside the ring (outsiders)'),
   'lock-grant-unsynced': lockEntry('grant-unsynced', 'IronLock, deliberately broken: sends its grant before its state is on disk'),
+  rsl: rslEntry('correct', 'IronRSL: three real replicas of the kv store (or counter) under the refinement monitor, clients checked for linearizability'),
+  'rsl-execute-twice': rslEntry('execute-twice', 'IronRSL, deliberately broken: the executor runs a resent request again (spec check)'),
+  'rsl-accept-below-promise-impl': rslEntry('accept-below-promise-impl', 'IronRSL, deliberately broken: an acceptor takes a 2a below its promise (refinement monitor)'),
+  'rsl-accept-below-promise': rslEntry('accept-below-promise', 'IronRSL, deliberately broken: implementation and protocol take a 2a below the promise (spec check, linearizability)'),
   ring: ringEntry('correct', 'toy token ring with a persisted epoch (tests the simulator)'),
   'ring-unsafe': ringEntry('unsafe', 'toy ring, deliberately buggy: accepts a repeated transfer (safety)'),
   'ring-stuck': ringEntry('stuck', 'toy ring, deliberately buggy: never retransmits (liveness)'),

@@ -1,0 +1,300 @@
+import { assert } from '../../core/assert.js';
+import type { Result } from '../../core/result.js';
+import { ok } from '../../core/result.js';
+import type { DiskError, DurableStore, HostEnvironment, ImplHost, StepReport } from '../../framework/host.js';
+import type { HostId, Packet } from '../../framework/types.js';
+import type { ReplicaState, RslConstants } from '../protocol/replica.js';
+import type { Opn, ReplicaIndex } from '../protocol/types.js';
+import { addSat, quorumSize, replicaIndex } from '../protocol/types.js';
+import type { ServiceFactory, ServiceState } from '../service.js';
+import type { RslImplMsg } from '../wire.js';
+import { rslWireProblems } from '../wire.js';
+import { AcceptorImpl } from './acceptor.js';
+import type { RslDurableState } from './durable.js';
+import { RslStateStore } from './durable.js';
+import { ExecutorImpl } from './executor.js';
+import { LearnerImpl } from './learner.js';
+import { ProposerImpl } from './proposer.js';
+
+/**
+ * The IronRSL implementation host (docs/rsl.md §5, "Implementation"): the five roles in mutable
+ * form, a real service executing requests in place, stepped through its `HostEnvironment`.
+ *
+ * A step takes at most one packet and reads the clock at most once, after it. With a packet it
+ * runs the receive action for its type (or `ignore`); without one it reads the clock and runs the
+ * first enabled spontaneous action of IronFleet's loop (slots 1-9 of §5), starting after the one
+ * it ran last, so every enabled action gets its turn. Each step reports the protocol action it
+ * refines; `abstract()` is the protocol's `ReplicaState` over `serviceAppSpec(factory)`.
+ *
+ * Durable state: the promise, votes and truncation point are synced before the 1b or 2b that
+ * announces them, and the 1a ballot before the 1a. A failed sync drops the step (a stutter: the
+ * packet is treated as lost). The rest restarts from its initial value after a crash.
+ */
+export class RslReplica<S extends ServiceState = ServiceState> implements ImplHost<ReplicaState<Uint8Array>, RslImplMsg> {
+  readonly me: ReplicaIndex;
+  readonly id: HostId;
+  nextHeartbeatTime = 0;
+  readonly proposer: ProposerImpl;
+  readonly acceptor: AcceptorImpl;
+  readonly learner = new LearnerImpl();
+  readonly executor: ExecutorImpl<S>;
+  /** The loop slot (1-9) to try first in the next step without a packet. */
+  private loopNext = 1;
+  /** Whether the last step did something: the next may find another action enabled. */
+  private busy = true;
+
+  protected constructor(
+    readonly constants: RslConstants, id: HostId, factory: ServiceFactory<S>, private readonly store: RslStateStore,
+    recovered: RslDurableState | null,
+  ) {
+    const { config, params } = constants;
+    this.id = id;
+    this.me = replicaIndex(config, id);
+    this.proposer = new ProposerImpl(config, params, this.me);
+    this.acceptor = new AcceptorImpl(config.replicaIds.length, params);
+    this.executor = this.createExecutor(factory);
+    if (recovered !== null) {
+      this.acceptor.restore(recovered);
+      this.proposer.maxBallotISent1a = recovered.maxBallotISent1a;
+    }
+  }
+
+  /** The executor (broken variants of src/rsl/testing.ts replace it). */
+  protected createExecutor(factory: ServiceFactory<S>): ExecutorImpl<S> {
+    return new ExecutorImpl(factory, this.constants.params);
+  }
+
+  /**
+   * Replica `id` of `constants`, in the state its disk holds (fresh on an empty disk). Fails when
+   * the disk cannot be read or is corrupt. `variant` is a subclass to build instead (tests use
+   * broken variants).
+   */
+  static recover<S extends ServiceState>(
+    constants: RslConstants, id: HostId, disk: DurableStore, factory: ServiceFactory<S>, variant: typeof RslReplica = RslReplica,
+  ): Result<RslReplica<S>, DiskError> {
+    assert(replicaIndex(constants.config, id) >= 0, `host ${id} is not a replica`);
+    const problems = rslWireProblems(constants.params);
+    assert(problems.length === 0, () => problems.join('; '));
+    const store = new RslStateStore(disk);
+    const recovered = store.recover();
+    if (!recovered.ok) return recovered;
+    return ok(new variant(constants, id, factory as unknown as ServiceFactory, store, recovered.value) as unknown as RslReplica<S>);
+  }
+
+  step(env: HostEnvironment<RslImplMsg>): StepReport {
+    const packet = env.receive();
+    if (packet !== null) {
+      this.busy = true;
+      return this.onPacket(env, packet);
+    }
+    const nowMs = env.now();
+    for (let k = 0; k < 9; k++) {
+      const slot = ((this.loopNext - 1 + k) % 9) + 1;
+      const report = this.spontaneous(env, slot, nowMs);
+      if (report !== null) {
+        this.loopNext = (slot % 9) + 1;
+        this.busy = true;
+        return report;
+      }
+    }
+    this.busy = false;
+    return { action: null };
+  }
+
+  wakeAfterMs(nowMs: number): number | null {
+    if (this.busy) return 0;
+    let wake = Math.min(this.nextHeartbeatTime, this.proposer.election.epochEndTime);
+    if (this.proposer.batchTimer.on) wake = Math.min(wake, this.proposer.batchTimer.whenMs);
+    return Math.max(0, wake - nowMs);
+  }
+
+  private broadcast(env: HostEnvironment<RslImplMsg>, msg: RslImplMsg): void {
+    for (const dst of this.constants.config.replicaIds) env.send(dst, msg);
+  }
+
+  private save(env: HostEnvironment<RslImplMsg>, state: RslDurableState, what: string): boolean {
+    const saved = this.store.save(state);
+    if (saved.ok) return true;
+    env.emit(`disk-error ${saved.error.kind}: ${saved.error.detail}; ${what} dropped`);
+    return false;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Receive actions (slot 0 of the loop).
+
+  private onPacket(env: HostEnvironment<RslImplMsg>, p: Packet<RslImplMsg>): StepReport {
+    if (p.dst !== this.id) return { action: null };
+    const m = p.msg;
+    if (m.type === 'request') return this.onRequest(env, p.src, m.seqno, m.payload);
+    const j = replicaIndex(this.constants.config, p.src);
+    if (j < 0) return { action: 'ignore' };
+    switch (m.type) {
+      case '1a': {
+        if (!this.acceptor.takes1a(m.ballot)) return { action: 'ignore' };
+        if (!this.save(env, this.acceptor.durableAfter1a(m.ballot, this.proposer.maxBallotISent1a), '1b')) return { action: null };
+        const msg: RslImplMsg = { type: '1b', ballot: m.ballot, logTruncationPoint: this.acceptor.logTruncationPoint, votes: new Map(this.acceptor.votes) };
+        this.acceptor.process1a(m.ballot);
+        env.send(p.src, msg);
+        return { action: 'process1a' };
+      }
+      case '1b':
+        if (!this.proposer.takes1b(p.src, m.ballot)) return { action: 'ignore' };
+        this.proposer.received1bs.set(p.src, { logTruncationPoint: m.logTruncationPoint, votes: m.votes });
+        this.acceptor.truncateLog(m.logTruncationPoint);
+        return { action: 'process1b' };
+      case 'startingPhase2':
+        if (m.logTruncationPoint <= this.executor.opsComplete) return { action: 'ignore' };
+        this.broadcast(env, { type: 'appStateRequest', ballot: m.ballot, opn: m.logTruncationPoint });
+        return { action: 'processStartingPhase2' };
+      case '2a': {
+        if (!this.acceptsTwoA(m.ballot, m.opn)) return { action: 'ignore' };
+        if (!this.save(env, this.acceptor.durableAfter2a(m.ballot, m.opn, m.batch, this.proposer.maxBallotISent1a), '2b')) return { action: null };
+        this.acceptor.process2a(m.ballot, m.opn, m.batch);
+        this.broadcast(env, { type: '2b', ballot: m.ballot, opn: m.opn, batch: m.batch });
+        return { action: 'process2a' };
+      }
+      case '2b': {
+        const ex = this.executor;
+        const learnable = ex.opsComplete < m.opn || (ex.opsComplete === m.opn && !ex.nextOp.known);
+        if (!learnable || !this.learner.takes2b(m.ballot)) return { action: 'ignore' };
+        this.learner.process2b(p.src, m.ballot, m.opn, m.batch);
+        return { action: 'process2b' };
+      }
+      case 'heartbeat': {
+        const nowMs = env.now();
+        if (this.proposer.election.processHeartbeat(j, m.ballot, m.suspicious, nowMs)) this.proposer.stepDown();
+        this.acceptor.processHeartbeat(j, m.opsComplete);
+        return { action: 'processHeartbeat' };
+      }
+      case 'appStateRequest': {
+        const ex = this.executor;
+        if (!ex.canSupply(m.ballot, m.opn)) return { action: 'ignore' };
+        env.send(p.src, {
+          type: 'appStateSupply', ballot: ex.maxBalReflected, opn: ex.opsComplete, state: { app: ex.appState(), replyCache: new Map(ex.replyCache) },
+        });
+        return { action: 'processAppStateRequest' };
+      }
+      case 'appStateSupply': {
+        if (m.opn <= this.executor.opsComplete) return { action: 'ignore' };
+        const applied = this.executor.applySupply(m.ballot, m.opn, m.state.app, m.state.replyCache);
+        if (!applied.ok) {
+          // A snapshot this service refuses: dropped, as if lost (a stutter).
+          env.emit(`refused a state supply from ${p.src}: ${applied.error}`);
+          return { action: null };
+        }
+        this.learner.forgetBefore(m.opn);
+        return { action: 'processAppStateSupply' };
+      }
+      case 'reply':
+      case 'leaderHint':
+        return { action: 'ignore' };
+      default: {
+        const never: never = m;
+        throw new TypeError(`unknown IronRSL message ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  /** The acceptor's guard for a 2a (a broken variant of src/rsl/testing.ts weakens it). */
+  protected acceptsTwoA(ballot: ReplicaState<Uint8Array>['acceptor']['maxBal'], opn: Opn): boolean {
+    return this.acceptor.takes2a(ballot, opn);
+  }
+
+  private onRequest(env: HostEnvironment<RslImplMsg>, client: HostId, seqno: number, payload: Uint8Array): StepReport {
+    if (payload.length > this.constants.params.requestBytesMax) return { action: 'ignore' };
+    const cached = this.executor.cachedReply(client, seqno);
+    if (cached !== null) {
+      env.send(client, { type: 'reply', seqno: cached.seqno, reply: cached.reply });
+      return { action: 'replyFromCache' };
+    }
+    const req = { client, seqno, payload };
+    this.proposer.election.recordRequest(req);
+    this.proposer.queueRequest(req);
+    const view = this.proposer.election.currentView;
+    if (this.proposer.currentState === 0 && view.proposer !== this.me) {
+      env.send(client, { type: 'leaderHint', seqno, leader: this.constants.config.replicaIds[view.proposer] ?? '' });
+    }
+    return { action: 'processRequest' };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Spontaneous actions (slots 1-9 of the loop): the step's report, or null when not enabled.
+
+  private spontaneous(env: HostEnvironment<RslImplMsg>, slot: number, nowMs: number): StepReport | null {
+    const { config, params } = this.constants;
+    const p = this.proposer;
+    switch (slot) {
+      case 1: {
+        if (!p.canEnterNewView(this.me)) return null;
+        const ballot = p.election.currentView;
+        if (!this.save(env, this.acceptor.durableNow(ballot), '1a')) return { action: null };
+        p.enterNewView();
+        this.broadcast(env, { type: '1a', ballot });
+        return { action: 'maybeEnterNewView' };
+      }
+      case 2: {
+        const ltp = this.acceptor.logTruncationPoint;
+        if (!p.enterPhase2(ltp)) return null;
+        this.broadcast(env, { type: 'startingPhase2', ballot: p.maxBallotISent1a, logTruncationPoint: ltp });
+        return { action: 'maybeEnterPhase2' };
+      }
+      case 3: {
+        const proposal = p.nominate(this.acceptor.logTruncationPoint, nowMs);
+        if (proposal === undefined) return null;
+        if (proposal !== null) this.broadcast(env, { type: '2a', ballot: p.maxBallotISent1a, opn: proposal.opn, batch: proposal.batch });
+        return { action: 'maybeNominate' };
+      }
+      case 4: {
+        const t = this.acceptor.truncationTarget(quorumSize(config));
+        if (t === null) return null;
+        this.acceptor.truncateLog(t);
+        return { action: 'truncateLog' };
+      }
+      case 5: {
+        const ex = this.executor;
+        if (ex.nextOp.known) return null;
+        const tally = this.learner.unexecuted.get(ex.opsComplete);
+        if (tally === undefined || tally.senders.size < quorumSize(config)) return null;
+        ex.decide(tally.value, this.learner.maxBallotSeen);
+        return { action: 'maybeMakeDecision' };
+      }
+      case 6: {
+        const ex = this.executor;
+        if (!ex.canExecute()) return null;
+        const opn = ex.opsComplete;
+        const { replies, batch } = ex.execute();
+        this.learner.forgetDecision(opn);
+        p.election.recordExecution(batch);
+        for (const r of replies) env.send(r.client, { type: 'reply', seqno: r.seqno, reply: r.reply });
+        return { action: 'maybeExecute' };
+      }
+      case 7:
+        return p.election.checkViewTimeout(this.me, nowMs) ? { action: 'checkViewTimeout' } : null;
+      case 8:
+        if (!p.election.checkQuorumOfSuspicions(config, nowMs)) return null;
+        p.stepDown();
+        return { action: 'checkSuspicion' };
+      case 9: {
+        if (nowMs < this.nextHeartbeatTime) return null;
+        const e = p.election;
+        this.nextHeartbeatTime = addSat(nowMs, params.heartbeatPeriodMs, params.integerMax);
+        this.broadcast(env, { type: 'heartbeat', ballot: e.currentView, suspicious: e.suspectors.has(this.me), opsComplete: this.executor.opsComplete });
+        return { action: 'sendHeartbeat' };
+      }
+      default:
+        return null;
+    }
+  }
+
+  abstract(): ReplicaState<Uint8Array> {
+    return {
+      constants: this.constants,
+      me: this.me,
+      nextHeartbeatTime: this.nextHeartbeatTime,
+      proposer: this.proposer.abstract(),
+      acceptor: this.acceptor.abstract(),
+      learner: this.learner.abstract(),
+      executor: this.executor.abstract(),
+    };
+  }
+}

@@ -1,0 +1,347 @@
+import type { Prng } from '../core/prng.js';
+import type { Result } from '../core/result.js';
+import { Hash64 } from '../core/hash.js';
+import { monitor } from '../check/monitor.js';
+import type { DistributedState } from '../framework/distributed.js';
+import type { HostEnvironment } from '../framework/host.js';
+import type { HostProtocol } from '../framework/protocol.js';
+import type { HostId, Packet } from '../framework/types.js';
+import type { HistoryRecorder } from '../sim/history.js';
+import { linearizabilityCheck } from '../sim/linearizability.js';
+import { everyRequestCompletesWithin } from '../sim/liveness.js';
+import type { OutsiderSend, OutsiderView, SimClient, SimOutsiders, SimSystem } from '../sim/system.js';
+import { counterLinInput, counterLinOutput, counterRequest, counterService } from '../apps/counter.js';
+import { kvDelete, kvGet, kvLinInput, kvLinOutput, kvService, kvSet } from '../apps/kv.js';
+import type { CounterInput, CounterOutput } from '../lin/models/counter.js';
+import { counterModel } from '../lin/models/counter.js';
+import type { KvInput, KvOutput } from '../lin/models/kv.js';
+import { kvModel } from '../lin/models/kv.js';
+import type { Model } from '../lin/model.js';
+import type { ReplicaState, RslConstants } from './protocol/replica.js';
+import { rslProtocol } from './protocol/replica.js';
+import { executeChosenBatch } from './protocol/refinement.js';
+import type { Ballot, Opn, Request, RequestBatch, RslParams } from './protocol/types.js';
+import { defaultRslParams, equalBatch, isReplica, quorumSize } from './protocol/types.js';
+import type { RslMsg } from './protocol/messages.js';
+import { RslReplica } from './impl/replica.js';
+import type { ServiceFactory, ServiceState } from './service.js';
+import { serviceAppSpec } from './service.js';
+import type { AppSpec, RslSpecState } from './spec.js';
+import { replyCorresponds, rslSpec, rslSpecInit } from './spec.js';
+import type { RslImplMsg } from './wire.js';
+import { rslCodec } from './wire.js';
+import { rslImplVariants, type RslImplBug } from './testing.js';
+
+/**
+ * IronRSL in the deterministic simulator: three real implementation replicas (src/rsl/impl) of
+ * the kv or counter service, every step under the refinement monitor against
+ * `rslProtocol(serviceAppSpec(factory))`, every packet through the real codec, clients with one
+ * request outstanding whose history is checked for linearizability, and outsiders sending every
+ * kind of message with ballots and slots near the current ones. Checked after every step: the
+ * spec (the chosen prefix of the 2b packets executed in order takes a spec step or stutters, and
+ * every reply corresponds to it); checked once faults stop: every pending request completes.
+ *
+ * Crashes: a replica keeps its promise, votes and truncation point and its last 1a ballot on disk
+ * (synced before the packets that announce them) and restarts with everything else initial; its
+ * executor catches up by state transfer at the next view change (docs/rsl.md, Implementation).
+ */
+
+/** Which service a run replicates. */
+export type RslSimApp = 'kv' | 'counter';
+
+/** How a client of an app makes requests and reads replies, for the history. */
+export interface RslClientApp<O, R> {
+  readonly factory: ServiceFactory;
+  /** The next request and its operation for the history. */
+  nextRequest(prng: Prng): { readonly payload: Uint8Array; readonly op: O };
+  /** What the reply means for the history: an output, or null when the service refused the request. */
+  output(op: O, reply: Uint8Array): Result<R | null, string>;
+  readonly model: Model<unknown, O, R>;
+}
+
+/** Keys kv clients use: few, so operations conflict. */
+const kvKeys: readonly string[] = ['a', 'b', 'c'];
+
+/** The kv store's client: gets, sets of 1-3 random bytes and deletes on a few keys. */
+export const kvClientApp: RslClientApp<KvInput, KvOutput> = {
+  factory: kvService as unknown as ServiceFactory,
+  nextRequest: (prng) => {
+    const key = prng.pick(kvKeys);
+    const roll = prng.nextInt(10);
+    const r = roll < 4 ? kvGet(key) : roll < 9 ? kvSet(key, Uint8Array.from({ length: 1 + prng.nextInt(3) }, () => prng.nextInt(256))) : kvDelete(key);
+    if (!r.ok) throw new RangeError('a kv request of the workload was refused by its builder');
+    const op = kvLinInput(r.value);
+    if (!op.ok) throw new RangeError(op.error);
+    return { payload: r.value, op: op.value };
+  },
+  output: (op, reply) => {
+    const out = kvLinOutput(op, reply);
+    if (!out.ok) return out;
+    return { ok: true, value: out.value.kind === 'returned' ? out.value.output : null };
+  },
+  model: kvModel as unknown as Model<unknown, KvInput, KvOutput>,
+};
+
+/** The counter's client: increments. */
+export const counterClientApp: RslClientApp<CounterInput, CounterOutput> = {
+  factory: counterService as unknown as ServiceFactory,
+  nextRequest: () => ({ payload: counterRequest(), op: counterLinInput(counterRequest()) }),
+  output: (_op, reply) => counterLinOutput(reply),
+  model: counterModel as unknown as Model<unknown, CounterInput, CounterOutput>,
+};
+
+/** When a client resends a request that has no reply, to every replica, in ms. */
+export const rslClientResendMs = 40;
+
+/**
+ * A simulated IronRSL client: one request outstanding, sent to the replica a leader hint named
+ * (replica 0 at first); when no reply comes within `rslClientResendMs`, sent to every replica
+ * (docs/rsl.md §7, leader hints). Records each call and its return in the history.
+ */
+export class RslSimClient<O, R> implements SimClient<RslImplMsg> {
+  private seqno = 0;
+  private leader: HostId;
+  private waiting: { id: number; op: O; payload: Uint8Array; resendAtMs: number } | null = null;
+  private nextCallAtMs: number | null = null;
+
+  constructor(
+    private readonly replicas: readonly HostId[], private readonly app: RslClientApp<O, R>,
+    private readonly history: HistoryRecorder<O, R>, private readonly prng: Prng,
+  ) {
+    this.leader = replicas[0] ?? '';
+  }
+
+  step(env: HostEnvironment<RslImplMsg>): void {
+    for (let p = env.receive(); p !== null; p = env.receive()) {
+      const m = p.msg;
+      const w = this.waiting;
+      if (w === null || !isReplica({ replicaIds: this.replicas }, p.src)) continue;
+      if (m.type === 'leaderHint' && m.seqno === this.seqno && m.leader !== this.leader && this.replicas.includes(m.leader)) {
+        this.leader = m.leader;
+        env.send(this.leader, { type: 'request', seqno: this.seqno, payload: w.payload });
+      } else if (m.type === 'reply' && m.seqno === this.seqno) {
+        const out = this.app.output(w.op, m.reply);
+        // A reply that is not one for this operation is left out: the spec check judges replies.
+        if (out.ok && out.value !== null) this.history.ret(w.id, out.value);
+        this.leader = p.src;
+        this.waiting = null;
+        this.nextCallAtMs = null;
+      }
+    }
+    const nowMs = env.now();
+    if (this.waiting !== null) {
+      if (nowMs < this.waiting.resendAtMs) return;
+      this.waiting.resendAtMs = nowMs + rslClientResendMs;
+      for (const r of this.replicas) env.send(r, { type: 'request', seqno: this.seqno, payload: this.waiting.payload });
+      return;
+    }
+    if (this.nextCallAtMs === null) this.nextCallAtMs = nowMs + this.prng.nextInt(5);
+    if (nowMs < this.nextCallAtMs) return;
+    const { payload, op } = this.app.nextRequest(this.prng);
+    this.seqno++;
+    this.waiting = { id: this.history.call(op), op, payload, resendAtMs: nowMs + rslClientResendMs };
+    env.send(this.leader, { type: 'request', seqno: this.seqno, payload });
+  }
+
+  wakeAfterMs(nowMs: number): number | null {
+    if (this.waiting !== null) return Math.max(0, this.waiting.resendAtMs - nowMs);
+    return this.nextCallAtMs === null ? 0 : Math.max(0, this.nextCallAtMs - nowMs);
+  }
+}
+
+/** What the incremental abstraction keeps per run: the 2bs read so far and the spec state along the chosen prefix. */
+interface PrefixState {
+  cursor: number;
+  readonly groups: Map<string, { readonly opn: Opn; readonly batch: RequestBatch; readonly senders: Set<HostId> }>;
+  readonly chosen: Map<Opn, RequestBatch[]>;
+  length: number;
+  state: RslSpecState<Uint8Array>;
+}
+
+/** A key naming a batch: a hash of its requests (client, seqno, payload). */
+function batchHash(batch: RequestBatch): string {
+  const h = new Hash64();
+  for (const r of batch) h.string(r.client).word(r.seqno).word(r.payload.length).bytes(r.payload);
+  return h.hex();
+}
+
+/**
+ * The protocol's abstraction to the spec (`chosenPrefix` of src/rsl/protocol/refinement.ts: the
+ * longest prefix of slots chosen by a quorum of 2bs at one ballot, executed in order with the
+ * executor's rule), computed incrementally over a run's growing network: each call reads only the
+ * 2bs added since the last one. Its `key` is the prefix length, which determines the spec state
+ * (of a slot with two chosen values it takes the first, as `chosenPrefix` does).
+ */
+export function incrementalRslAbstraction(app: AppSpec<Uint8Array>, constants: RslConstants): {
+  readonly abstract: (ds: DistributedState<ReplicaState<Uint8Array>, RslImplMsg>) => RslSpecState<Uint8Array>;
+  readonly key: (ds: DistributedState<ReplicaState<Uint8Array>, RslImplMsg>) => number;
+} {
+  const runs = new WeakMap<readonly Packet<RslImplMsg>[], PrefixState>();
+  const quorum = quorumSize(constants.config);
+  const advance = (ds: DistributedState<ReplicaState<Uint8Array>, RslImplMsg>): PrefixState => {
+    let st = runs.get(ds.network);
+    if (st === undefined) {
+      st = { cursor: 0, groups: new Map(), chosen: new Map(), length: 0, state: rslSpecInit(app) };
+      runs.set(ds.network, st);
+    }
+    for (; st.cursor < ds.network.length; st.cursor++) {
+      const p = ds.network[st.cursor];
+      if (p === undefined || p.msg.type !== '2b' || !isReplica(constants.config, p.src)) continue;
+      const m = p.msg;
+      const key = `${m.ballot.seqno}.${m.ballot.proposer}@${m.opn}=${batchHash(m.batch)}`;
+      let g = st.groups.get(key);
+      if (g === undefined) {
+        g = { opn: m.opn, batch: m.batch, senders: new Set() };
+        st.groups.set(key, g);
+      }
+      g.senders.add(p.src);
+      if (g.senders.size === quorum) {
+        const values = st.chosen.get(g.opn) ?? [];
+        if (!values.some((v) => equalBatch(v, g.batch))) values.push(g.batch);
+        st.chosen.set(g.opn, values);
+      }
+    }
+    for (let v = st.chosen.get(st.length)?.[0]; v !== undefined; v = st.chosen.get(st.length)?.[0]) {
+      st.state = executeChosenBatch(app, constants.params.clientsMax, st.state, v);
+      st.length++;
+    }
+    return st;
+  };
+  return { abstract: (ds) => advance(ds).state, key: (ds) => advance(ds).length };
+}
+
+/** How far from the current ballots and slots outsiders' made-up ones are, either way. */
+export const rslOutsiderSpread = 2;
+
+function randomBatch(prng: Prng, clients: readonly HostId[]): Request[] {
+  return Array.from({ length: prng.nextInt(3) }, () => ({
+    client: prng.pick(clients), seqno: prng.nextInt(8), payload: Uint8Array.from({ length: prng.nextInt(4) }, () => prng.nextInt(256)),
+  }));
+}
+
+/**
+ * What a host outside the service sends IronRSL: a replay of a recent replica packet (30%), or a
+ * message of any replica-to-replica or replica-to-client type with a ballot, slot and seqno near
+ * the current ones — the messages most likely to fool a replica that does not check who sent
+ * them. Not requests: a stranger's request is a client's, served like any other, and its effect
+ * would be missing from the checked history.
+ */
+export function rslOutsiderMessage(prng: Prng, view: OutsiderView<ReplicaState<Uint8Array>, RslImplMsg>): OutsiderSend<RslImplMsg> {
+  const dst = prng.pick(view.hostIds);
+  if (view.recent.length > 0 && prng.chance(0.3)) return { dst, msg: prng.pick(view.recent).msg };
+  let top: Ballot = { seqno: 1, proposer: 0 };
+  let ops = 0;
+  for (const id of view.hostIds) {
+    const s = view.state(id);
+    if (s === undefined) continue;
+    if (s.proposer.election.currentView.seqno > top.seqno) top = s.proposer.election.currentView;
+    ops = Math.max(ops, s.executor.opsComplete);
+  }
+  const near = (x: number): number => Math.max(0, x - rslOutsiderSpread + prng.nextInt(2 * rslOutsiderSpread + 1));
+  const ballot: Ballot = { seqno: near(top.seqno), proposer: prng.nextInt(view.hostIds.length) };
+  const opn = near(ops);
+  const clients = [...view.hostIds, 'c0', 'c1'];
+  const msgs: RslImplMsg[] = [
+    { type: '1a', ballot },
+    { type: '1b', ballot, logTruncationPoint: opn, votes: new Map([[opn, { maxVBal: ballot, maxVal: randomBatch(prng, clients) }]]) },
+    { type: '2a', ballot, opn, batch: randomBatch(prng, clients) },
+    { type: '2b', ballot, opn, batch: randomBatch(prng, clients) },
+    { type: 'heartbeat', ballot, suspicious: prng.chance(0.5), opsComplete: opn },
+    { type: 'reply', seqno: near(3), reply: Uint8Array.of(1) },
+    { type: 'appStateRequest', ballot, opn },
+    { type: 'appStateSupply', ballot, opn: opn + 1, state: { app: Uint8Array.of(prng.nextInt(256)), replyCache: new Map() } },
+    { type: 'startingPhase2', ballot, logTruncationPoint: opn + 1 },
+    { type: 'leaderHint', seqno: near(3), leader: prng.pick(view.hostIds) },
+  ];
+  return { dst, msg: prng.pick(msgs) };
+}
+
+/** IronRSL's outsiders: one by default, sending every 10 ms on average. */
+export const rslOutsiders: SimOutsiders<ReplicaState<Uint8Array>, RslImplMsg> = {
+  defaultCount: 1,
+  meanIntervalMs: 10,
+  message: rslOutsiderMessage,
+};
+
+/** The parameters of simulated runs: IronFleet's, with timers shortened to fit a 2-second fault window. */
+export const rslSimParams: RslParams = {
+  ...defaultRslParams,
+  batchDelayMs: 2,
+  heartbeatPeriodMs: 10,
+  viewTimeoutBaselineMs: 100,
+};
+
+/** A short rendering of a message for traces. */
+export function showRslMsg(m: RslMsg<Uint8Array>): string {
+  const b = (x: Ballot): string => `${x.seqno}.${x.proposer}`;
+  switch (m.type) {
+    case 'request': return `request(#${m.seqno}, ${m.payload.length}B)`;
+    case '1a': return `1a(${b(m.ballot)})`;
+    case '1b': return `1b(${b(m.ballot)}, ltp ${m.logTruncationPoint}, ${m.votes.size} votes)`;
+    case '2a': return `2a(${b(m.ballot)}, opn ${m.opn}, ${m.batch.length} reqs)`;
+    case '2b': return `2b(${b(m.ballot)}, opn ${m.opn}, ${m.batch.length} reqs)`;
+    case 'heartbeat': return `heartbeat(${b(m.ballot)}, ${m.suspicious ? 'suspicious' : 'ok'}, ops ${m.opsComplete})`;
+    case 'reply': return `reply(#${m.seqno}, ${m.reply.length}B)`;
+    case 'appStateRequest': return `appStateRequest(${b(m.ballot)}, opn ${m.opn})`;
+    case 'appStateSupply': return `appStateSupply(${b(m.ballot)}, opn ${m.opn}, ${m.state.app.length}B)`;
+    case 'startingPhase2': return `startingPhase2(${b(m.ballot)}, ltp ${m.logTruncationPoint})`;
+    case 'leaderHint': return `leaderHint(#${m.seqno}, ${m.leader})`;
+    default: return 'unknown';
+  }
+}
+
+/** Which IronRSL to simulate: the real one, or a deliberately broken one of src/rsl/testing.ts. */
+export type RslSimVariant = 'correct' | RslImplBug;
+
+/** Options of the IronRSL simulator binding. */
+export interface RslSimOptions {
+  readonly replicas?: number;
+  readonly clients?: number;
+  readonly app?: RslSimApp;
+  readonly variant?: RslSimVariant;
+  readonly params?: RslParams;
+}
+
+/** Once faults stop, how long a pending request may take: view changes with doubled epochs, then a state transfer. */
+export const rslLivenessWithinMs = 3_000;
+
+/** IronRSL as a simulator binding. */
+export function rslSystem(options: RslSimOptions = {}): SimSystem<ReplicaState<Uint8Array>, RslImplMsg, RslConstants, unknown, unknown, RslSpecState<Uint8Array>> {
+  const n = options.replicas ?? 3;
+  const variant = options.variant ?? 'correct';
+  const appName = options.app ?? 'kv';
+  const clientApp = (appName === 'kv' ? kvClientApp : counterClientApp) as unknown as RslClientApp<unknown, unknown>;
+  const factory: ServiceFactory<ServiceState> = clientApp.factory;
+  const app = serviceAppSpec(factory);
+  const constants: RslConstants = { config: { replicaIds: Array.from({ length: n }, (_, i) => `r${i}`) }, params: options.params ?? rslSimParams };
+  const chosen = variant === 'correct' ? { host: RslReplica, protocol: rslProtocol(app) } : rslImplVariants(app, variant);
+  const protocol: HostProtocol<RslConstants, ReplicaState<Uint8Array>, RslImplMsg> = chosen.protocol;
+  const abstraction = incrementalRslAbstraction(app, constants);
+  const clientIds = Array.from({ length: options.clients ?? 3 }, (_, i) => `c${i}`);
+  return {
+    name: `rsl-${appName}${variant === 'correct' ? '' : `-${variant}`}`,
+    hostIds: constants.config.replicaIds,
+    config: constants,
+    createHost: (id, disk, c) => RslReplica.recover(c, id, disk, factory, chosen.host),
+    codec: rslCodec,
+    wrap: (h) => monitor(h, protocol),
+    refinement: {
+      spec: rslSpec(app),
+      abstract: abstraction.abstract,
+      packetCorresponds: (s, p) => p.msg.type !== 'reply' || replyCorresponds(s, p.dst, p.msg.seqno, p.msg.reply),
+      // The abstraction reads the 2bs only; one per sender, ballot, slot and batch.
+      networkKey: (p) => (p.msg.type === '2b' ? `${p.src}|${p.msg.ballot.seqno}.${p.msg.ballot.proposer}@${p.msg.opn}=${batchHash(p.msg.batch)}` : null),
+      abstractionKey: abstraction.key,
+    },
+    outsiders: rslOutsiders,
+    workload: {
+      clientIds,
+      createClient: (_id, history, prng) => new RslSimClient(constants.config.replicaIds, clientApp, history, prng),
+      checkHistory: linearizabilityCheck(clientApp.model),
+    },
+    liveness: everyRequestCompletesWithin(rslLivenessWithinMs),
+    showMsg: showRslMsg,
+    defaultDurationMs: 2_000,
+    defaultQuietMs: 2 * rslLivenessWithinMs,
+  };
+}
