@@ -87,10 +87,10 @@ describe('three lock servers over TLS', () => {
   });
 });
 
-describe('ironfleet demo', () => {
+describe('ironfleet demo lock', () => {
   it('runs a ring with a crash and restart, checks it and exits 0', async () => {
     // The demo's own limit stays below the test's, so a slow machine fails with the demo's message.
-    const p = spawnIronfleet('demo', ['demo', '--accepts', '60', '--timeout-s', String(processTestTimeoutMs / 1000 - 30)]);
+    const p = spawnIronfleet('demo', ['demo', 'lock', '--accepts', '60', '--timeout-s', String(processTestTimeoutMs / 1000 - 30)]);
     expect(await p.exited, p.errLines.join('\n')).toBe(0);
     const out = p.lines.join('\n');
     expect(out).toContain('killing server2 (SIGKILL)');

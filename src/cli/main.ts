@@ -16,6 +16,7 @@ interface Subcommand {
 const subcommands: Readonly<Record<string, Subcommand>> = {
   certs: { summary: 'write a service file and private key files for a set of servers', load: () => import('./certs.js') },
   lock: { summary: 'IronLock: serve one host of a lock ring', load: () => import('./lock.js') },
+  rsl: { summary: 'IronRSL: serve one replica of a replicated service, or run clients against one', load: () => import('./rsl.js') },
   check: { summary: 'model-check a protocol (twophase, lock, ..., or a model module ./model.js)', load: () => import('./check.js') },
   sim: { summary: 'run real host code in the deterministic simulator under faults', load: () => import('./sim.js') },
   lin: { summary: 'check a client history for linearizability', load: () => import('./lin.js') },

@@ -1,0 +1,125 @@
+import type { DurableStore, ImplHost } from '../framework/host.js';
+import { MemoryStore } from '../framework/memory-store.js';
+import type { Result } from '../core/result.js';
+import { err, ok } from '../core/result.js';
+import { monitor } from '../check/monitor.js';
+import { describeFileError, loadServerIdentity } from '../net/service-file.js';
+import { startServerTransport } from '../net/transport.js';
+import { HostEventLoop, type StopReason } from '../net/event-loop.js';
+import { FileStore } from '../net/file-store.js';
+import type { Logger } from '../net/log.js';
+import { RslReplica } from './impl/replica.js';
+import type { ReplicaState, RslConstants } from './protocol/replica.js';
+import { rslProtocol } from './protocol/replica.js';
+import type { Ballot, RslParams } from './protocol/types.js';
+import { balEq, defaultRslParams, validateRslParams } from './protocol/types.js';
+import type { ServiceFactory } from './service.js';
+import { serviceAppSpec } from './service.js';
+import type { RslImplMsg } from './wire.js';
+import { rslCodec, rslReplyCacheLengthMax, rslWireProblems } from './wire.js';
+
+/**
+ * An IronRSL server process: one replica (src/rsl/impl) of a service on the TLS transport, driven
+ * by the host event loop, accepting clients with any key. It prints `ready <name> <address>:<port>`
+ * once it accepts traffic, then one line per change of view it sees and per view it starts to lead:
+ * `view <seqno>.<leader name>` and `leading <seqno>.<own name>` (a ballot's proposer is named by
+ * its service-file name). Events the replica emits (a failed disk sync, a refused state supply)
+ * are printed as they are.
+ */
+
+/**
+ * The parameters a server runs with: IronFleet's defaults, except that the reply cache holds up to
+ * `rslReplyCacheLengthMax` (4096) clients. The cache has no eviction (docs/rsl.md §7), and every
+ * client session has its own key, so the protocol's default of 255 would let a long-running
+ * service serve only a few hundred sessions in its life.
+ */
+export const rslServerParams: RslParams = { ...defaultRslParams, clientsMax: rslReplyCacheLengthMax };
+
+/** How to run an IronRSL server. */
+export interface RslServerOptions {
+  readonly servicePath: string;
+  readonly privatePath: string;
+  /** The service every replica runs; replicas of one deployment must run the same one. */
+  readonly factory: ServiceFactory;
+  /**
+   * Where the durable replica state (promise, votes, truncation point, last 1a ballot) lives;
+   * without it the state is in memory and lost on restart, and a restarted replica must not
+   * rejoin (it could break promises it made).
+   */
+  readonly dataDir?: string;
+  /** Run every step under the refinement monitor against `rslProtocol(serviceAppSpec(factory))`. */
+  readonly checked: boolean;
+  /** The protocol's parameters (default `rslServerParams`); every replica must use the same. */
+  readonly params?: RslParams;
+  /** Event lines. */
+  readonly out: (line: string) => void;
+  /** Diagnostics. */
+  readonly log: Logger;
+}
+
+/** A running IronRSL server. */
+export interface RslServer {
+  /** Settles when the server stops, with why. */
+  readonly done: Promise<StopReason>;
+  /** Stops the replica and closes its connections. */
+  stop(): Promise<void>;
+}
+
+/** Starts an IronRSL server; an error sentence if its files, its disk, its parameters or its port are not usable. */
+export async function startRslServer(options: RslServerOptions): Promise<Result<RslServer, string>> {
+  const loaded = loadServerIdentity(options.servicePath, options.privatePath);
+  if (!loaded.ok) return err(describeFileError(loaded.error));
+  const identity = loaded.value;
+  const { service, server } = identity;
+  const params = validateRslParams(options.params ?? rslServerParams);
+  if (!params.ok) return err(`bad IronRSL parameters: ${params.error}`);
+  const wireProblems = rslWireProblems(params.value);
+  if (wireProblems.length > 0) return err(`bad IronRSL parameters: ${wireProblems.join('; ')}`);
+  const replicaIds = service.servers.map((s) => s.id);
+  const constants: RslConstants = { config: { replicaIds }, params: params.value };
+
+  let disk: DurableStore;
+  if (options.dataDir !== undefined) {
+    const store = FileStore.open(options.dataDir);
+    if (!store.ok) return err(`data directory ${options.dataDir}: ${store.error.detail}`);
+    disk = store.value;
+  } else {
+    options.log(`${server.name}: no --data-dir, so the replica's promises and votes are kept in memory and lost if this process stops`);
+    disk = new MemoryStore();
+  }
+  const recovered = RslReplica.recover(constants, server.id, disk, options.factory);
+  if (!recovered.ok) return err(`cannot recover the replica state: ${recovered.error.kind}: ${recovered.error.detail}`);
+  const replica = recovered.value;
+  const host: ImplHost<ReplicaState<Uint8Array>, RslImplMsg> = options.checked
+    ? monitor(replica, rslProtocol(serviceAppSpec(options.factory)))
+    : replica;
+
+  const transport = await startServerTransport({ server: identity, acceptClients: true, codec: rslCodec, logger: options.log });
+  if (!transport.ok) return err(transport.error);
+  const { host: address, port } = transport.value.listening;
+  options.out(`ready ${server.name} ${address}:${port}`);
+
+  const nameOf = (b: Ballot): string => `${b.seqno}.${service.servers[b.proposer]?.name ?? String(b.proposer)}`;
+  let view: Ballot = replica.proposer.election.currentView;
+  let leading: Ballot | null = null;
+  const loop = new HostEventLoop({
+    host,
+    transport: transport.value,
+    disk,
+    logger: options.log,
+    onEvent: options.out,
+    // Reads the replica after each accepted step, to report views; it changes nothing.
+    onStep: () => {
+      const current = replica.proposer.election.currentView;
+      if (!balEq(current, view)) {
+        view = current;
+        options.out(`view ${nameOf(view)}`);
+      }
+      if (replica.proposer.currentState === 2 && (leading === null || !balEq(leading, replica.proposer.maxBallotISent1a))) {
+        leading = replica.proposer.maxBallotISent1a;
+        options.out(`leading ${nameOf(leading)}`);
+      }
+    },
+  });
+  return ok({ done: loop.done, stop: () => loop.stop() });
+}
