@@ -94,17 +94,21 @@ function firstFailure(options: RslSimOptions, seeds: readonly number[], duration
 }
 
 describe('IronRSL in the simulator', () => {
+  // Seeds 8, 14, 22, 26 and 31 of `ironfleet sim rsl` once stalled for good: every replica that had
+  // executed a prefix crashed and restarted at slot 0 after the acceptors had truncated below it.
+  const seeds = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
   it('passes the monitor, the spec check, linearizability and liveness on seeds with faults (kv)', () => {
-    for (const r of run({ app: 'kv' }, [1, 2, 3])) {
+    for (const r of run({ app: 'kv' }, seeds(1, 25))) {
       expect(r.failure, `seed ${r.seed}`).toBeNull();
       expect(r.history?.returns ?? 0).toBeGreaterThan(50);
       expect(r.history?.verdict?.kind).toBe('linearizable');
     }
-  }, 60_000);
+  }, 180_000);
 
   it('passes with the counter service', () => {
-    for (const r of run({ app: 'counter' }, [5, 6])) expect(r.failure, `seed ${r.seed}`).toBeNull();
-  }, 60_000);
+    for (const r of run({ app: 'counter' }, seeds(26, 32))) expect(r.failure, `seed ${r.seed}`).toBeNull();
+  }, 120_000);
 
   it('catches an executor that runs a resent request again (implementation and protocol alike)', () => {
     const r = firstFailure({ app: 'counter', variant: 'execute-twice' }, [1, 2, 3, 4]);

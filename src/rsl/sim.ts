@@ -42,8 +42,9 @@ import { rslImplVariants, type RslImplBug } from './testing.js';
  * every reply corresponds to it); checked once faults stop: every pending request completes.
  *
  * Crashes: a replica keeps its promise, votes and truncation point and its last 1a ballot on disk
- * (synced before the packets that announce them) and restarts with everything else initial; its
- * executor catches up by state transfer at the next view change (docs/rsl.md, Implementation).
+ * (synced before the packets that announce them), and its executor's position, snapshot and reply
+ * cache (synced before a heartbeat reports that position), and restarts with everything else
+ * initial (docs/rsl.md §7, Implementation).
  */
 
 /** Which service a run replicates. */

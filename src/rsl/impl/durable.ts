@@ -2,17 +2,20 @@ import type { DiskError, DurableStore } from '../../framework/host.js';
 import { DurableRecord } from '../../framework/durable-record.js';
 import type { Result } from '../../core/result.js';
 import { err, ok } from '../../core/result.js';
-import { array, record, u64 } from '../../marshal/grammar.js';
+import { array, bytes, record, u64, utf8 } from '../../marshal/grammar.js';
 import { compileCodec } from '../../marshal/compile.js';
-import type { Ballot, Opn, Vote } from '../protocol/types.js';
-import { rslBallotGrammar, rslVoteGrammar, rslVotesLengthMax } from '../wire.js';
+import type { Ballot, Opn, Reply, Vote } from '../protocol/types.js';
+import {
+  rslAppStateBytesMax, rslBallotGrammar, rslHostIdBytesMax, rslReplyBytesMax, rslReplyCacheLengthMax, rslVoteGrammar, rslVotesLengthMax,
+} from '../wire.js';
 
 /**
  * What an IronRSL replica keeps across a crash (docs/rsl.md §7, "Implementation"): the acceptor's
  * promise, votes and truncation point, written and synced before any 1b or 2b that depends on
  * them, and the highest ballot the proposer sent a 1a for, synced before that 1a (a restarted
- * leader must never reuse a ballot). Everything else restarts from its initial value: the
- * executor catches up by state transfer, the election and learner relearn from the network.
+ * leader must never reuse a ballot). The executor's state is a second record
+ * (`RslExecutorDurableState`). Everything else restarts from its initial value: the election and
+ * learner relearn from the network.
  */
 export interface RslDurableState {
   readonly maxBal: Ballot;
@@ -52,5 +55,51 @@ export class RslStateStore {
   /** Writes `state` and syncs it. Nothing may depend on it until this is ok. */
   save(state: RslDurableState): Result<void, DiskError> {
     return this.record.save(rslDurableCodec.encode(state));
+  }
+}
+
+/**
+ * The executor's part of what a replica keeps across a crash (docs/rsl.md §7): its position, the
+ * highest ballot reflected and the service snapshot with the reply cache, synced before any
+ * heartbeat that reports that `opsComplete`. Acceptors truncate their logs below the position a
+ * quorum reports, so a replica that lost an executed prefix it had reported could leave no
+ * replica able to supply it.
+ */
+export interface RslExecutorDurableState {
+  readonly opsComplete: Opn;
+  readonly maxBalReflected: Ballot;
+  /** The service's snapshot. */
+  readonly app: Uint8Array;
+  /** The reply cache, in ascending client order. */
+  readonly replyCache: readonly Reply[];
+}
+
+const rslExecutorDurableCodec = compileCodec(record({
+  opsComplete: u64(),
+  maxBalReflected: rslBallotGrammar,
+  app: bytes(rslAppStateBytesMax),
+  replyCache: array(record({ client: utf8(rslHostIdBytesMax), seqno: u64(), reply: bytes(rslReplyBytesMax) }), rslReplyCacheLengthMax),
+}), 'RslExecutorDurableState');
+
+/** Reads and writes a replica executor's durable state, as one DurableRecord. */
+export class RslExecutorStore {
+  private readonly record: DurableRecord;
+
+  constructor(disk: DurableStore) {
+    this.record = new DurableRecord(disk, 'rsl-executor');
+  }
+
+  /** The last synced state, or null on a fresh disk; an error when the disk cannot be read or is corrupt. */
+  recover(): Result<RslExecutorDurableState | null, DiskError> {
+    const r = this.record.recover();
+    if (!r.ok) return r;
+    if (r.value === null) return ok(null);
+    const state = rslExecutorDurableCodec.decode(r.value);
+    return state.ok ? ok(state.value) : err({ kind: 'corrupt', detail: `the executor record is intact but not an executor state: ${state.error.message}` });
+  }
+
+  /** Writes `state` and syncs it. No heartbeat may report its `opsComplete` until this is ok. */
+  save(state: RslExecutorDurableState): Result<void, DiskError> {
+    return this.record.save(rslExecutorDurableCodec.encode(state));
   }
 }

@@ -5,6 +5,7 @@ import type { ExecutorState, NextOp } from '../protocol/executor.js';
 import type { Ballot, Opn, Reply, ReplyCache, RequestBatch, RslParams } from '../protocol/types.js';
 import { balLeq, balMax, ballotZero } from '../protocol/types.js';
 import type { ServiceFactory, ServiceState } from '../service.js';
+import type { RslExecutorDurableState } from './durable.js';
 
 /**
  * The executor of the implementation host (docs/rsl.md §4.4): a real service object executing
@@ -101,6 +102,17 @@ export class ExecutorImpl<S extends ServiceState> {
     this.maxBalReflected = ballot;
     this.nextOp = { known: false };
     return ok(undefined);
+  }
+
+  /** What the executor keeps across a crash: its position and snapshot, the reply cache in client order. */
+  durable(): RslExecutorDurableState {
+    const replyCache = [...this.replyCache.values()].sort((a, b) => (a.client < b.client ? -1 : a.client > b.client ? 1 : 0));
+    return { opsComplete: this.opsComplete, maxBalReflected: this.maxBalReflected, app: this.appState(), replyCache };
+  }
+
+  /** Takes the state a restarted replica recovered, or says why its snapshot is not one of this service. */
+  restore(state: RslExecutorDurableState): Result<void, string> {
+    return this.applySupply(state.maxBalReflected, state.opsComplete, state.app, new Map(state.replyCache.map((r) => [r.client, r])));
   }
 
   /** The protocol's executor state over snapshots (copies). */

@@ -1,6 +1,6 @@
 import { assert } from '../../core/assert.js';
 import type { Result } from '../../core/result.js';
-import { ok } from '../../core/result.js';
+import { err, ok } from '../../core/result.js';
 import type { DiskError, DurableStore, HostEnvironment, ImplHost, StepReport } from '../../framework/host.js';
 import type { HostId, Packet } from '../../framework/types.js';
 import type { ReplicaState, RslConstants } from '../protocol/replica.js';
@@ -10,8 +10,8 @@ import type { ServiceFactory, ServiceState } from '../service.js';
 import type { RslImplMsg } from '../wire.js';
 import { rslWireProblems } from '../wire.js';
 import { AcceptorImpl } from './acceptor.js';
-import type { RslDurableState } from './durable.js';
-import { RslStateStore } from './durable.js';
+import type { RslDurableState, RslExecutorDurableState } from './durable.js';
+import { RslExecutorStore, RslStateStore } from './durable.js';
 import { ExecutorImpl } from './executor.js';
 import { LearnerImpl } from './learner.js';
 import { ProposerImpl } from './proposer.js';
@@ -42,10 +42,14 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
   private loopNext = 1;
   /** Whether the last step did something: the next may find another action enabled. */
   private busy = true;
+  /** The `opsComplete` of the executor state last synced (-1: none). Invariant: no heartbeat reported more. */
+  private executorSavedOps = -1;
+  /** Each role's abstraction, until a step changes the role (see `abstract`). */
+  private readonly abstractCache = new Map<Role, ReplicaState<Uint8Array>[Role]>();
 
   protected constructor(
     readonly constants: RslConstants, id: HostId, factory: ServiceFactory<S>, private readonly store: RslStateStore,
-    recovered: RslDurableState | null,
+    recovered: RslDurableState | null, private readonly executorStore: RslExecutorStore, recoveredExecutor: RslExecutorDurableState | null,
   ) {
     const { config, params } = constants;
     this.id = id;
@@ -56,6 +60,12 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
     if (recovered !== null) {
       this.acceptor.restore(recovered);
       this.proposer.maxBallotISent1a = recovered.maxBallotISent1a;
+    }
+    if (recoveredExecutor !== null) {
+      const restored = this.executor.restore(recoveredExecutor);
+      // recover() checked the snapshot deserializes before building the replica.
+      assert(restored.ok, 'the recovered executor snapshot was refused');
+      this.executorSavedOps = recoveredExecutor.opsComplete;
     }
   }
 
@@ -78,10 +88,29 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
     const store = new RslStateStore(disk);
     const recovered = store.recover();
     if (!recovered.ok) return recovered;
-    return ok(new variant(constants, id, factory as unknown as ServiceFactory, store, recovered.value) as unknown as RslReplica<S>);
+    const executorStore = new RslExecutorStore(disk);
+    const recoveredExecutor = executorStore.recover();
+    if (!recoveredExecutor.ok) return recoveredExecutor;
+    if (recoveredExecutor.value !== null) {
+      const app = factory.deserialize(recoveredExecutor.value.app);
+      if (!app.ok) return err({ kind: 'corrupt', detail: `the executor record holds a snapshot the service refuses: ${app.error}` });
+    }
+    return ok(new variant(
+      constants, id, factory as unknown as ServiceFactory, store, recovered.value, executorStore, recoveredExecutor.value,
+    ) as unknown as RslReplica<S>);
   }
 
   step(env: HostEnvironment<RslImplMsg>): StepReport {
+    const report = this.stepOnce(env);
+    if (report.action !== null) {
+      const touched = roleChanges[report.action];
+      if (touched === undefined) this.abstractCache.clear();
+      else for (const role of touched) this.abstractCache.delete(role);
+    }
+    return report;
+  }
+
+  private stepOnce(env: HostEnvironment<RslImplMsg>): StepReport {
     const packet = env.receive();
     if (packet !== null) {
       this.busy = true;
@@ -276,6 +305,16 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
         return { action: 'checkSuspicion' };
       case 9: {
         if (nowMs < this.nextHeartbeatTime) return null;
+        // Acceptors truncate below what a quorum reports, so the reported position must survive a crash.
+        const ex = this.executor;
+        if (ex.opsComplete !== this.executorSavedOps) {
+          const saved = this.executorStore.save(ex.durable());
+          if (!saved.ok) {
+            env.emit(`disk-error ${saved.error.kind}: ${saved.error.detail}; heartbeat dropped`);
+            return { action: null };
+          }
+          this.executorSavedOps = ex.opsComplete;
+        }
         const e = p.election;
         this.nextHeartbeatTime = addSat(nowMs, params.heartbeatPeriodMs, params.integerMax);
         this.broadcast(env, { type: 'heartbeat', ballot: e.currentView, suspicious: e.suspectors.has(this.me), opsComplete: this.executor.opsComplete });
@@ -286,15 +325,50 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
     }
   }
 
+  /**
+   * The protocol state. Each role's part is copied once and handed out until a step whose action
+   * changes that role (`roleChanges`), so the monitor's before and after states share the roles a
+   * step left alone, and comparing them is cheap. A step reporting a stutter or `ignore` keeps
+   * every role: should it change one all the same, the next step that changes that role exposes it
+   * (its before state is then the stale copy, which the protocol step does not lead to).
+   */
   abstract(): ReplicaState<Uint8Array> {
-    return {
-      constants: this.constants,
-      me: this.me,
-      nextHeartbeatTime: this.nextHeartbeatTime,
-      proposer: this.proposer.abstract(),
-      acceptor: this.acceptor.abstract(),
-      learner: this.learner.abstract(),
-      executor: this.executor.abstract(),
-    };
+    const c = this.abstractCache;
+    const proposer = c.get('proposer') ?? this.proposer.abstract();
+    const acceptor = c.get('acceptor') ?? this.acceptor.abstract();
+    const learner = c.get('learner') ?? this.learner.abstract();
+    const executor = c.get('executor') ?? this.executor.abstract();
+    c.set('proposer', proposer).set('acceptor', acceptor).set('learner', learner).set('executor', executor);
+    return { constants: this.constants, me: this.me, nextHeartbeatTime: this.nextHeartbeatTime, proposer, acceptor, learner, executor } as ReplicaState<Uint8Array>;
   }
 }
+
+/** A replica's roles, as the abstraction caches them. */
+type Role = 'proposer' | 'acceptor' | 'learner' | 'executor';
+
+/**
+ * Which roles each protocol action may change (docs/rsl.md §3-§5); an action not listed clears
+ * every cached role. `sendHeartbeat` changes only `nextHeartbeatTime`, which is never cached.
+ */
+const roleChanges: Readonly<Record<string, readonly Role[]>> = {
+  ignore: [],
+  replyFromCache: [],
+  processStartingPhase2: [],
+  processAppStateRequest: [],
+  sendHeartbeat: [],
+  processRequest: ['proposer'],
+  process1a: ['acceptor'],
+  process1b: ['proposer', 'acceptor'],
+  process2a: ['acceptor'],
+  process2b: ['learner'],
+  processHeartbeat: ['proposer', 'acceptor'],
+  processAppStateSupply: ['executor', 'learner'],
+  maybeEnterNewView: ['proposer'],
+  maybeEnterPhase2: ['proposer'],
+  maybeNominate: ['proposer'],
+  truncateLog: ['acceptor'],
+  maybeMakeDecision: ['executor'],
+  maybeExecute: ['executor', 'learner', 'proposer'],
+  checkViewTimeout: ['proposer'],
+  checkSuspicion: ['proposer'],
+};
