@@ -32,6 +32,8 @@ const entryPoints: Readonly<Record<string, string>> = {
   'ironfleet/marshal': 'dist/marshal/index.d.ts',
   'ironfleet/net': 'dist/net/index.d.ts',
   'ironfleet/lock': 'dist/lock/index.d.ts',
+  'ironfleet/rsl': 'dist/rsl/index.d.ts',
+  'ironfleet/apps': 'dist/apps/index.d.ts',
 };
 
 // Child processes find this `node` first, and npm never goes to the network or the user's cache.
@@ -106,6 +108,8 @@ import { checkHistoryText, registerModel } from 'ironfleet/lin';
 import { compileCodec, record, u32, utf8 } from 'ironfleet/marshal';
 import { generateIdentity, hostIdOfPublicKey } from 'ironfleet/net';
 import { lockCodec, lockModel, lockSystem } from 'ironfleet/lock';
+import { checkDeterministic, rslSpec, rslSpecInit, rslSystem, serviceAppSpec, type ServiceFactory, type ServiceState } from 'ironfleet/rsl';
+import { kvService, kvSet, parseKvReply } from 'ironfleet/apps';
 import mutex, { buggy } from './mutex.js';
 import casRegister from './cas-register.js';
 
@@ -152,6 +156,30 @@ console.log('wire', locked.ok ? locked.value.type : 'fails');
 
 const identity = generateIdentity();
 console.log('net', hostIdOfPublicKey(identity.publicKeyDer) === identity.id);
+
+// A service of one's own: an append-only log whose reply is its new length.
+class Log implements ServiceState {
+  constructor(private text: string) {}
+  handleRequest(request: Uint8Array): Uint8Array {
+    this.text += new TextDecoder().decode(request);
+    return Uint8Array.of(this.text.length);
+  }
+  serialize(): Uint8Array { return new TextEncoder().encode(this.text); }
+}
+const logService: ServiceFactory<Log> = {
+  name: 'log',
+  initialize: () => new Log(''),
+  deserialize: (bytes) => ok(new Log(new TextDecoder().decode(bytes))),
+};
+const sample = ['a', 'bc', 'd'].map((t) => new TextEncoder().encode(t));
+console.log('rsl deterministic', checkDeterministic(logService, sample).ok);
+const logSpec = rslSpec(serviceAppSpec(logService));
+console.log('rsl spec', logSpec.init(rslSpecInit(serviceAppSpec(logService))));
+const set = kvSet('k', Uint8Array.of(1));
+const kv = kvService.initialize();
+console.log('apps', set.ok ? parseKvReply(kv.handleRequest(set.value)).ok : 'fails');
+const rslRun = simulate(rslSystem({ app: 'kv' }), { seed: 3, durationMs: 300, quietMs: 1500 });
+console.log('sim rsl', rslRun.ok);
 `;
 
 beforeAll(() => {
@@ -244,6 +272,10 @@ describe('the ironfleet package', () => {
       'marshal {"x":7,"label":"seven"}',
       'wire locked',
       'net true',
+      'rsl deterministic true',
+      'rsl spec true',
+      'apps true',
+      'sim rsl true',
     ]);
   }, 120_000);
 
