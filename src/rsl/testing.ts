@@ -213,6 +213,30 @@ export function nominateIgnoringWindow<A>(): RslAction<A> {
 }
 
 /**
+ * A proposer that ignores the votes in the 1bs it holds: it learns from them only where the log
+ * ends, and fills a slot where acceptors voted as it fills a gap, with a batch from its own queue
+ * or a no-op, instead of the highest-ballot value (IronFleet's `LProposerMaybeNominateValueAndSend2a`
+ * without its "old value" case). A new leader then overwrites a value already chosen. Caught by
+ * `chosenAgreement`.
+ */
+export function nominateIgnoringVotes<A>(): RslAction<A> {
+  return (s, input) => {
+    if (input.nowMs === undefined) return notEnabled('no clock reading');
+    const p = s.proposer;
+    const opn = p.nextOpnToPropose;
+    // A vote in this slot is read as a vote above it: "there is a gap to fill here".
+    const asGap = new Map(p.received1bs);
+    if (highestVote(p.received1bs, opn) !== null) {
+      asGap.set('(gap)', { logTruncationPoint: 0, votes: new Map([[opn + 1, { maxVBal: ballotZero, maxVal: [] }]]) });
+    }
+    const n = proposerNominate({ ...p, received1bs: asGap }, s.constants.config, s.constants.params, s.acceptor.logTruncationPoint, input.nowMs, () => null);
+    if (n === null) return notEnabled('cannot nominate, or nothing to nominate');
+    const sent = n.proposal === null ? [] : broadcast(s, { type: '2a', ballot: p.maxBallotISent1a, opn: n.proposal.opn, batch: n.proposal.batch });
+    return { state: { ...s, proposer: { ...n.proposer, received1bs: p.received1bs } }, sent };
+  };
+}
+
+/**
  * IronFleet's own execution, without this project's seqno test: every request of a batch is
  * applied, so a request that sits in two slots (a new leader re-proposes what it heard of; a
  * request received again after phase 1 is queued again) runs twice. Caught by
@@ -235,11 +259,12 @@ export function executeWithoutSeqnoTest<A>(app: AppSpec<A>): RslAction<A> {
 }
 
 /** Known broken variants of the replica, by name. */
-export type RslBug = 'accept-below-promise' | 'learner-counts-twice' | 'truncate-to-highest' | 'ignore-window' | 'execute-twice';
+export type RslBug = 'accept-below-promise' | 'ignore-1b-votes' | 'learner-counts-twice' | 'truncate-to-highest' | 'ignore-window' | 'execute-twice';
 
 /** What each broken variant does, and which check sees it. */
 export const rslBugs: Readonly<Record<RslBug, string>> = {
   'accept-below-promise': 'an acceptor takes a 2a below its promise and lowers it (promiseCoversSent, after a view change)',
+  'ignore-1b-votes': 'a new leader ignores the values voted in its 1bs, filling those slots from its own queue or with a no-op (chosenAgreement, after a view change)',
   'learner-counts-twice': 'a learner counts a 2b delivered twice as two acceptors (decisionIsChosen)',
   'truncate-to-highest': 'truncation to the highest checkpoint instead of the quorum-th highest (truncationBelowQuorumExecuted)',
   'ignore-window': 'a proposer ignores the ltp + logLengthMax bound on the slots it proposes (truncationBelowQuorumExecuted)',
@@ -250,10 +275,115 @@ export const rslBugs: Readonly<Record<RslBug, string>> = {
 export function rslBugProtocol<A>(app: AppSpec<A>, bug: RslBug): HostProtocol<RslConstants, ReplicaState<A>, RslMsg<A>> {
   switch (bug) {
     case 'accept-below-promise': return rslProtocolWith(app, { process2a: acceptBelowPromise<A>() });
+    case 'ignore-1b-votes': return rslProtocolWith(app, { maybeNominate: nominateIgnoringVotes<A>() });
     case 'learner-counts-twice': return rslProtocolWith(app, { process2b: learnerCountsTwice<A>() });
     case 'truncate-to-highest': return rslProtocolWith(app, { truncateLog: truncateToHighestCheckpoint<A>() });
     case 'ignore-window': return rslProtocolWith(app, { maybeNominate: nominateIgnoringWindow<A>() });
     case 'execute-twice': return rslProtocolWith(app, { maybeExecute: executeWithoutSeqnoTest(app) });
+    default: return unreachable(bug, 'bug');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Broken implementation hosts (src/rsl/impl), each with the protocol its monitor checks it against.
+
+import { electionRecordExecution as recordExecutionForBug } from './protocol/election.js';
+import { learnerForgetDecision as forgetDecisionForBug } from './protocol/learner.js';
+import { balMax as balMaxForBug } from './protocol/types.js';
+import { ExecutorImpl } from './impl/executor.js';
+import { RslReplica } from './impl/replica.js';
+import type { Opn as OpnForBug, Reply as ReplyForBug, RequestBatch as BatchForBug } from './protocol/types.js';
+import type { ServiceFactory, ServiceState } from './service.js';
+
+/**
+ * A protocol executor that runs every request of a batch, resent ones included, and answers each:
+ * IronFleet's execution without this project's seqno test, replies and all. The implementation
+ * twin is `ExecuteTwiceReplica`; the spec check catches both (a reply to a request run twice does
+ * not correspond to the spec, which runs it once).
+ */
+export function executeEveryRequest<A>(app: AppSpec<A>): RslAction<A> {
+  return (s) => {
+    const ex = s.executor;
+    if (!ex.nextOp.known || ex.opsComplete >= s.constants.params.integerMax) return notEnabled('no decided slot to execute');
+    let state = ex.app;
+    const replyCache = new Map(ex.replyCache);
+    const replies: ReplyForBug[] = [];
+    for (const r of ex.nextOp.batch) {
+      const out = app.apply(state, r.payload);
+      state = out.state;
+      const reply = { client: r.client, seqno: r.seqno, reply: out.reply };
+      replyCache.set(r.client, reply);
+      replies.push(reply);
+    }
+    const sent: RslPacket<A>[] = replies.map((r) => ({ src: s.constants.config.replicaIds[s.me] ?? '', dst: r.client, msg: { type: 'reply', seqno: r.seqno, reply: r.reply } }));
+    return {
+      state: {
+        ...s,
+        executor: { app: state, replyCache, opsComplete: ex.opsComplete + 1, maxBalReflected: balMaxForBug(ex.maxBalReflected, ex.nextOp.ballot), nextOp: { known: false } },
+        learner: forgetDecisionForBug(s.learner, ex.opsComplete),
+        proposer: { ...s.proposer, election: recordExecutionForBug(s.proposer.election, ex.nextOp.batch) },
+      },
+      sent,
+    };
+  };
+}
+
+/** An executor that runs every request of a batch, resent ones included (`executeEveryRequest`). */
+class ExecuteEveryRequestExecutor<S extends ServiceState> extends ExecutorImpl<S> {
+  override execute(): { readonly replies: readonly ReplyForBug[]; readonly batch: BatchForBug } {
+    const op = this.nextOp;
+    if (!op.known) return { replies: [], batch: [] };
+    const replies: ReplyForBug[] = [];
+    for (const r of op.batch) {
+      this.snapshot = null;
+      const reply = { client: r.client, seqno: r.seqno, reply: this.service.handleRequest(r.payload) };
+      this.replyCache.set(r.client, reply);
+      replies.push(reply);
+    }
+    this.opsComplete++;
+    this.maxBalReflected = balMaxForBug(this.maxBalReflected, op.ballot);
+    this.nextOp = { known: false };
+    return { replies, batch: op.batch };
+  }
+}
+
+/** A replica whose executor runs a resent request again (see `executeEveryRequest`). */
+export class ExecuteTwiceReplica<S extends ServiceState = ServiceState> extends RslReplica<S> {
+  protected override createExecutor(factory: ServiceFactory<S>): ExecutorImpl<S> {
+    return new ExecuteEveryRequestExecutor(factory, this.constants.params);
+  }
+}
+
+/**
+ * A replica whose acceptor takes a 2a below its promise (and lowers the promise to it), like
+ * `acceptBelowPromise` of the protocol. Against the correct protocol the monitor catches its first
+ * such step; with the protocol broken alike, the spec check catches the disagreement it allows.
+ */
+export class AcceptBelowPromiseReplica<S extends ServiceState = ServiceState> extends RslReplica<S> {
+  protected override acceptsTwoA(_ballot: ReplicaState<Uint8Array>['acceptor']['maxBal'], opn: OpnForBug): boolean {
+    return opn <= this.constants.params.integerMax;
+  }
+}
+
+/** Broken implementation variants of the simulator binding, by name. */
+export type RslImplBug = 'execute-twice' | 'accept-below-promise-impl' | 'accept-below-promise';
+
+/** What each broken implementation variant does, and which check should catch it. */
+export const rslImplBugs: Readonly<Record<RslImplBug, string>> = {
+  'execute-twice': 'executor runs a resent request again, implementation and protocol alike (spec check, linearizability)',
+  'accept-below-promise-impl': 'acceptor takes a 2a below its promise, the implementation only (refinement monitor)',
+  'accept-below-promise': 'acceptor takes a 2a below its promise, implementation and protocol alike (spec check)',
+};
+
+/** The implementation host and the protocol its monitor checks it against, of broken variant `bug`. */
+export function rslImplVariants(app: AppSpec<Uint8Array>, bug: RslImplBug): {
+  readonly host: typeof RslReplica;
+  readonly protocol: HostProtocol<RslConstants, ReplicaState<Uint8Array>, RslMsg<Uint8Array>>;
+} {
+  switch (bug) {
+    case 'execute-twice': return { host: ExecuteTwiceReplica, protocol: rslProtocolWith(app, { maybeExecute: executeEveryRequest(app) }) };
+    case 'accept-below-promise-impl': return { host: AcceptBelowPromiseReplica, protocol: rslProtocol(app) };
+    case 'accept-below-promise': return { host: AcceptBelowPromiseReplica, protocol: rslProtocolWith(app, { process2a: acceptBelowPromise<Uint8Array>() }) };
     default: return unreachable(bug, 'bug');
   }
 }
