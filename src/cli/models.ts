@@ -5,6 +5,9 @@ import type { SomeModel } from '../check/model.js';
 import { someModel } from '../check/model.js';
 import type { LockBug } from '../lock/model.js';
 import { lockBugs, lockModel, lockOutsiderPacketsMax } from '../lock/model.js';
+import type { RslBug } from '../rsl/testing.js';
+import { rslBugs } from '../rsl/testing.js';
+import { rslClientsMax, rslModel } from '../rsl/model.js';
 import type { RingBug } from '../check/models/ring.js';
 import { ringBugs, ringModel } from '../check/models/ring.js';
 import type { TwoPhaseBug } from '../check/models/twophase.js';
@@ -35,6 +38,9 @@ function pickBug<B extends string>(bugs: Readonly<Record<B, string>>, name: stri
 function bugHelp(bugs: Readonly<Record<string, string>>): string {
   return `inject a known bug: ${Object.entries(bugs).map(([k, v]) => `${k} (${v})`).join('; ')}`;
 }
+
+/** The most heartbeats per replica `check rsl` takes. */
+const rslHeartbeatsMax = 4;
 
 /** Every model, by name. */
 export const models: Readonly<Record<string, ModelEntry>> = {
@@ -85,6 +91,75 @@ export const models: Readonly<Record<string, ModelEntry>> = {
         liveness: !args.booleans.has('no-liveness'),
         outsiders: args.numbers.get('outsiders') ?? (network === 'lossy' ? 0 : 1),
         network,
+        ...bug.value,
+      })));
+    },
+  },
+  rsl: {
+    summary: 'IronRSL: the real replica protocol, a stable leader (invariants, refinement to the spec, liveness); view changes with --view-tests',
+    flags: {
+      replicas: { type: 'number', value: 'N', help: 'number of replicas (default 3)', integer: true, min: 1, max: 5 },
+      requests: { type: 'number', value: 'N', help: 'requests per client (default 1)', integer: true, min: 1, max: 4 },
+      clients: { type: 'number', value: 'N', help: `number of clients (default 1)`, integer: true, min: 1, max: rslClientsMax },
+      ballots: { type: 'number', value: 'S', help: 'do not explore ballots with seqno above S (default 1)', integer: true, min: 1, max: 4 },
+      opns: {
+        type: 'number', value: 'N', integer: true, min: 1, max: 8,
+        help: 'do not propose slots at or above N, and keep N slots of log (default: requests of all clients + 1, at least 2; ' +
+          'a request heard before phase 1 may take two slots)',
+      },
+      heartbeats: {
+        type: 'string', value: 'N[,N...]',
+        help: `heartbeats per replica, one bound for all or one per replica, e.g. 1,0 (default 0; each from 0 to ${rslHeartbeatsMax})`,
+      },
+      'view-tests': {
+        type: 'number', value: 'N', integer: true, min: 0, max: 4,
+        help: 'view tests per replica (default 0: a stable leader; 2 lets a view change happen, and turns liveness off)',
+      },
+      'client-to': { type: 'string', value: 'WHO', help: "leader (default: clients send to the first view's leader) or all" },
+      network: {
+        type: 'string', value: 'KIND',
+        help: "ironfleet (default: every packet ever sent stays deliverable; invariants, refinement, liveness) or lossy " +
+          '(packets in flight, consumed on receipt, lost at any time; receiving strongly fair, clients resend; liveness only)',
+      },
+      lose: {
+        type: 'string', value: 'WHICH',
+        help: 'on lossy links: all (default) or clients (only requests and replies are lost; no replica sends a 1a, 1b, 2a or 2b again under a stable leader)',
+      },
+      'no-liveness': { type: 'boolean', help: 'skip liveness (every request is eventually executed and answered)' },
+      bug: { type: 'string', value: 'NAME', help: bugHelp(rslBugs) },
+    },
+    build: (args) => {
+      const bug = pickBug<RslBug>(rslBugs, args.strings.get('bug'));
+      if (!bug.ok) return bug;
+      const network = args.strings.get('network') ?? 'ironfleet';
+      if (network !== 'ironfleet' && network !== 'lossy') return err(`unknown network '${network}' (known: ironfleet, lossy)`);
+      const clientTo = args.strings.get('client-to') ?? 'leader';
+      if (clientTo !== 'leader' && clientTo !== 'all') return err(`unknown --client-to '${clientTo}' (known: leader, all)`);
+      const viewTests = args.numbers.get('view-tests') ?? 0;
+      const liveness = !args.booleans.has('no-liveness') && viewTests === 0;
+      if (network === 'lossy' && !liveness) return err('--network lossy checks liveness only: it needs liveness on and no view tests');
+      const lose = args.strings.get('lose') ?? 'all';
+      if (lose !== 'all' && lose !== 'clients') return err(`unknown --lose '${lose}' (known: all, clients)`);
+      const heartbeats = (args.strings.get('heartbeats') ?? '0').split(',').map(Number);
+      if (!heartbeats.every((h) => Number.isInteger(h) && h >= 0 && h <= rslHeartbeatsMax)) {
+        return err(`--heartbeats takes whole numbers from 0 to ${rslHeartbeatsMax}, separated by commas`);
+      }
+      const requests = args.numbers.get('requests') ?? 1;
+      const clients = args.numbers.get('clients') ?? 1;
+      const opns = args.numbers.get('opns') ?? Math.max(2, requests * clients + 1);
+      return ok(someModel(rslModel({
+        replicas: args.numbers.get('replicas') ?? 3,
+        requests,
+        clients,
+        ballotSeqnoMax: args.numbers.get('ballots') ?? 1,
+        opnMax: opns,
+        params: { logLengthMax: opns },
+        heartbeatsMax: heartbeats.length === 1 ? heartbeats[0] ?? 0 : heartbeats,
+        viewTestsMax: viewTests,
+        clientTo,
+        network,
+        lose,
+        liveness,
         ...bug.value,
       })));
     },

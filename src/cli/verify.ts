@@ -5,6 +5,7 @@ import type { Model } from '../check/model.js';
 import { check } from '../check/check.js';
 import { twoPhaseModel } from '../check/models/twophase.js';
 import { lockModel } from '../lock/model.js';
+import { rslModel } from '../rsl/model.js';
 import { runCampaign, seedRange } from '../sim/campaign.js';
 import { simSystems } from '../cli/systems.js';
 
@@ -16,7 +17,7 @@ import { simSystems } from '../cli/systems.js';
 
 const spec: CommandSpec = {
   name: 'ironfleet verify',
-  summary: 'Runs the long campaigns: model checking with bigger bounds (TwoPhase, IronLock) and thousands of ' +
+  summary: 'Runs the long campaigns: model checking with bigger bounds (TwoPhase, IronLock, IronRSL) and thousands of ' +
     'simulation seeds of every correct system, with all faults on. Prints what each covered; exits 1 on any violation.',
   positionals: [],
   flags: {
@@ -59,6 +60,13 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
       // With a host outside the ring sending any lock message, and on lossy links.
       checkCampaign('lock', lockModel({ hosts: quick ? 3 : 4, maxEpoch: quick ? 6 : 16, outsiders: 1, liveness: true })),
       checkCampaign('lock', lockModel({ hosts: 3, maxEpoch: quick ? 5 : 8, network: 'lossy', liveness: true })),
+      // IronRSL with a stable leader (learners take 2bs at once, see src/rsl/model.ts), a view
+      // change on 2 replicas, and lossy links between the clients and the service.
+      checkCampaign('rsl', rslModel({ replicas: quick ? 2 : 3, requests: 2, heartbeatsMax: 0, opnMax: 3, params: { logLengthMax: 3 }, liveness: true })),
+      // Two clients on 3 replicas passed 2,187,198 states at depth 31 in 500 s without finishing.
+      checkCampaign('rsl', rslModel({ replicas: 2, clients: 2, heartbeatsMax: 0, opnMax: 3, params: { logLengthMax: 3 }, liveness: true })),
+      checkCampaign('rsl', rslModel({ replicas: 2, viewTestsMax: 2, clientTo: 'all', heartbeatsMax: quick ? [1, 0] : 1, opnMax: 1 })),
+      checkCampaign('rsl', rslModel({ replicas: quick ? 2 : 3, heartbeatsMax: 0, network: 'lossy', lose: 'clients', liveness: true })),
     ];
     for (const [name, entry] of Object.entries(simSystems)) {
       if (entry.deliberatelyBuggy === true) continue;

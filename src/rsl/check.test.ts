@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { check } from '../check/check.js';
 import type { CheckOptions } from '../check/check.js';
-import { rslModel } from './model.js';
+import { msgKey, replicaKey, rslModel } from './model.js';
+import { learnerInit } from './protocol/learner.js';
+import type { RslDistributedState } from './protocol/refinement.js';
 import type { RslModelOptions } from './model.js';
 
 // IronRSL's protocol, model-checked on small bounds: the invariants of
@@ -23,7 +25,7 @@ const invariantNames = [
 
 describe('IronRSL model', () => {
   it('2 replicas, one request, one heartbeat each: every invariant holds and every step refines the spec (complete search)', () => {
-    const r = run({ replicas: 2, heartbeatsMax: 1 });
+    const r = run({ replicas: 2, heartbeatsMax: 1, eagerLearners: false });
     expect(r.violation).toBeNull();
     expect(r.properties.map((p) => [p.name, p.status])).toEqual([...invariantNames.map((n) => [n, 'ok']), ['IronRSL(counter)', 'ok']]);
     expect(r.queueLeft).toBe(0);
@@ -32,23 +34,96 @@ describe('IronRSL model', () => {
     expect(r.depth).toBeGreaterThanOrEqual(30);
   }, 120_000);
 
-  it('3 replicas, one request to the leader: no violation up to depth 16 (the request is chosen, executed and answered by depth 15)', () => {
-    const r = run({ replicas: 3, heartbeatsMax: 0 }, { maxDepth: 16 });
+  it('3 replicas, one request to the leader, a stable leader: complete search, every invariant, refinement, and the request answered', () => {
+    const r = run({ replicas: 3, heartbeatsMax: 0, liveness: true }, { liveness: true });
     expect(r.violation).toBeNull();
-    expect(r.properties.every((p) => p.status === 'ok')).toBe(true);
-    expect(r.depth).toBe(16);
-    expect(r.distinctStates).toBeGreaterThan(15_000);
-    // The bound reaches a reply: with "no reply yet" as an invariant, the search finds one within it.
-    const model = rslModel({ replicas: 3, heartbeatsMax: 0 });
-    const replied = check({ ...model, invariants: [{ name: 'noReplyYet', holds: (ds) => !ds.network.some((p) => p.msg.type === 'reply') }] },
-      { liveness: false, maxDepth: 16 });
-    if (!replied.ok) throw new Error(replied.error);
-    expect(replied.value.violation?.property).toBe('noReplyYet');
-    expect(replied.value.violation?.trace.steps.length).toBe(16);
+    expect(r.properties.map((p) => [p.name, p.status])).toEqual(
+      [...invariantNames.map((n) => [n, 'ok']), ['IronRSL(counter)', 'ok'], ['c0Answered', 'ok']]);
+    expect(r.queueLeft).toBe(0);
+    // Learners take 2bs at once (sound at one ballot: see withEagerLearners in model.ts).
+    expect(r.bounds).toContain('learners take 2bs at once');
+    expect(r.distinctStates).toBeGreaterThan(100_000);
+    expect(r.depth).toBeGreaterThanOrEqual(40);
+  }, 300_000);
+
+  it('the eager learners change nothing the invariants see: 2 replicas give the same verdicts with and without them', () => {
+    const full = run({ replicas: 2, heartbeatsMax: 0, eagerLearners: false });
+    const eager = run({ replicas: 2, heartbeatsMax: 0, eagerLearners: true });
+    expect(full.violation).toBeNull();
+    expect(eager.violation).toBeNull();
+    expect(eager.distinctStates).toBeLessThan(full.distinctStates);
+    // The same replica states other than learners, and the same networks, are reached.
+    const projections = (eagerLearners: boolean): Set<string> => {
+      const model = rslModel({ replicas: 2, heartbeatsMax: 0, eagerLearners });
+      const seen = new Set<string>();
+      const out = new Set<string>();
+      const key = (ds: RslDistributedState<number>): string =>
+        [...ds.hosts.values()].map((h) => replicaKey(h)).join('#') + ds.network.map((p) => `${p.src}>${p.dst}:${msgKey(p.msg)}`).join(',');
+      const noLearner = (ds: RslDistributedState<number>): string =>
+        [...ds.hosts.values()].map((h) => replicaKey({ ...h, learner: learnerInit() })).join('#') +
+        ds.network.map((p) => `${p.src}>${p.dst}:${msgKey(p.msg)}`).join(',');
+      const queue: RslDistributedState<number>[] = [];
+      model.initial((s) => queue.push(s));
+      while (queue.length > 0) {
+        const s = queue.pop();
+        if (s === undefined) break;
+        const k = key(s);
+        if (seen.has(k)) continue;
+        seen.add(k);
+        out.add(noLearner(s));
+        if (model.constraint?.(s) === false) continue;
+        model.successors(s, (_a, t) => queue.push(t));
+      }
+      return out;
+    };
+    // Every state of the full graph has one in the reduced graph that differs only in its learners,
+    // and the reduced graph's states are states of the full graph.
+    const a = projections(false);
+    const b = projections(true);
+    expect([...a].filter((k) => !b.has(k))).toEqual([]);
+    expect([...b].filter((k) => !a.has(k))).toEqual([]);
+  }, 120_000);
+
+  it('lossy links between the clients and the service: every request is answered (the client resends, the reply cache answers)', () => {
+    const r = run({ replicas: 2, heartbeatsMax: 0, network: 'lossy', lose: 'clients', liveness: true }, { liveness: true });
+    expect(r.violation).toBeNull();
+    expect(r.properties.map((p) => [p.name, p.status])).toEqual([['c0Answered', 'ok']]);
+  }, 120_000);
+
+  it('lossy links everywhere, a stable leader: a lost 1a is never sent again, so liveness needs a view change', () => {
+    const r = run({ replicas: 1, heartbeatsMax: 0, network: 'lossy', liveness: true }, { liveness: true });
+    expect(r.violation?.property).toBe('c0Answered');
+    expect(r.violation?.trace.steps.some((s) => s.action?.startsWith('lose(r') === true)).toBe(true);
   }, 120_000);
 });
 
+/** The cheapest view change: 2 replicas, the request to both, two view tests each, one heartbeat from r0. */
+const viewChange: RslModelOptions = { replicas: 2, viewTestsMax: 2, clientTo: 'all', heartbeatsMax: [1, 0], opnMax: 1 };
+
 describe('IronRSL model catches broken replicas', () => {
+  it('the correct replica passes the view-change bounds (complete search)', () => {
+    const r = run(viewChange);
+    expect(r.violation).toBeNull();
+    expect(r.queueLeft).toBe(0);
+    expect(r.distinctStates).toBeGreaterThan(50_000);
+  }, 300_000);
+
+  it('an acceptor that takes a 2a below its promise lowers it, after a view change', () => {
+    const r = run({ ...viewChange, bug: 'accept-below-promise' });
+    expect(r.violation?.property).toBe('promiseCoversSent');
+    const actions = r.violation?.trace.steps.map((s) => s.action) ?? [];
+    expect(actions).toContain('checkSuspicion(r1)');
+    expect(actions.at(-1)).toBe('process2a(r0)');
+  }, 300_000);
+
+  it('a new leader that ignores the values in its 1bs overwrites a chosen value', () => {
+    const r = run({ ...viewChange, bug: 'ignore-1b-votes' });
+    expect(r.violation?.property).toBe('chosenAgreement');
+    const actions = r.violation?.trace.steps.map((s) => s.action) ?? [];
+    expect(actions).toContain('maybeEnterNewView(r1)');
+    expect(actions).toContain('maybeNominate(r1)');
+  }, 300_000);
+
   it('a learner that counts a 2b delivered twice decides a slot that is not chosen', () => {
     const r = run({ replicas: 2, heartbeatsMax: 0, bug: 'learner-counts-twice' });
     expect(r.violation?.property).toBe('decisionIsChosen');

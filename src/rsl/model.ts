@@ -1,15 +1,16 @@
-import type { DistributedBinding } from '../check/distributed.js';
+import type { DistributedBinding, NetworkMode } from '../check/distributed.js';
 import { distributedModel } from '../check/distributed.js';
-import type { Model } from '../check/model.js';
+import type { LivenessProperty, Model } from '../check/model.js';
 import type { HostProtocol } from '../framework/protocol.js';
 import type { HostId } from '../framework/types.js';
 import type { RslMsg } from './protocol/messages.js';
 import type { RslDistributedState } from './protocol/refinement.js';
 import { rslAbstraction, rslInvariants } from './protocol/refinement.js';
-import type { ReplicaState, RslConstants } from './protocol/replica.js';
+import type { ReplicaState, RslAction, RslConstants } from './protocol/replica.js';
 import { rslClockActions, rslProtocol, rslReceiveActions } from './protocol/replica.js';
 import type { Ballot, Request, RequestBatch, RslParams, Votes } from './protocol/types.js';
 import { unreachable } from '../core/assert.js';
+import { isEnabled } from '../framework/protocol.js';
 import { defaultRslParams } from './protocol/types.js';
 import { rslSpec } from './spec.js';
 import type { RslBug } from './testing.js';
@@ -21,11 +22,23 @@ import { counterApp, rslBugProtocol } from './testing.js';
  * of docs/rsl.md §6 (src/rsl/protocol/refinement.ts), and on every transition, refinement to the
  * spec of src/rsl/spec.ts through the chosen prefix.
  *
- * The client is an outsider of the distributed model (a host with no state): it may send its
- * request 1 to any replica at any time, and request n + 1 once a reply to n is in the network
- * (a client has one request outstanding). It is not a protocol host because it runs no replica
- * code, and not packets in the initial network because the model's initial network is empty and
- * because sending at any time, to any subset of replicas, is what a real client may do.
+ * Each client (c0, c1) is an outsider of the distributed model (a host with no state): it may
+ * send its request 1 to any replica at any time, and request n + 1 once a reply to n is in the
+ * network (a client has one request outstanding). It is not a protocol host because it runs no
+ * replica code, and not packets in the initial network because the model's initial network is
+ * empty and because sending at any time, to any subset of replicas, is what a real client may do.
+ * On lossy links it sends its outstanding request again whenever no copy is in flight: the
+ * client's retransmission, the only one IronRSL has besides heartbeats.
+ *
+ * Liveness (`liveness: true`): with a stable leader (no view test, so no view change) and fair
+ * delivery, every client's last request is eventually executed and answered (`c0Answered`, ...).
+ * On lossy links with every packet losable it fails by design: a lost 1a or 2a is never sent
+ * again while the leader is stable (IronFleet recovers through a view change); `lose: 'clients'`
+ * checks the links between clients and the service alone.
+ *
+ * Reductions, each sound for what is checked: clock readings only at deadlines (below); learners
+ * that take 2bs at once where every 2b carries one ballot (`withEagerLearners`); packets nobody
+ * takes are not delivered (a self-loop in IronFleet's network).
  *
  * Time. The protocol's safety depends on no clock, so the model reads each replica's clock only
  * where an action's deadline falls: a view test at `epochEndTime`, a heartbeat at
@@ -37,8 +50,14 @@ import { counterApp, rslBugProtocol } from './testing.js';
  * takes are not "ignored" by the model: in IronFleet's network that step changes nothing.
  */
 
-/** The client's id in the model. */
+/** The first client's id in the model. */
 export const rslClientId = 'c0';
+
+/** The most clients the model has (each multiplies the states). */
+export const rslClientsMax = 2;
+
+/** The actions never assumed fair: packets nobody takes, and the view test and suspicion (a stable leader). */
+const unfairActions: ReadonlySet<string> = new Set(['ignore', 'checkViewTimeout', 'checkSuspicion']);
 
 /** Options of the IronRSL model. */
 export interface RslModelOptions {
@@ -56,12 +75,29 @@ export interface RslModelOptions {
    * request it saw before its first is still unexecuted, so view changes need 2.
    */
   readonly viewTestsMax?: number;
+  /** Clients c0, c1, ... each with `requests` requests (default 1, at most `rslClientsMax`). */
+  readonly clients?: number;
+  /** IronFleet's network of every packet ever sent (default), or lossy links (liveness only: see `rslModel`). */
+  readonly network?: NetworkMode;
+  /**
+   * On lossy links, which packets may be lost (default 'all'): 'clients' loses only requests and
+   * replies, so that a replica's 1a, 1b, 2a and 2b, which no replica sends again while its leader
+   * is stable, arrive.
+   */
+  readonly lose?: 'all' | 'clients';
+  /** Check liveness too: every request is eventually executed and answered (default false). */
+  readonly liveness?: boolean;
   /** Which replicas the client sends its requests to (default 'leader': the first view's, r0). */
   readonly clientTo?: 'leader' | 'all';
-  /** Heartbeats per replica (default 1, one every 1 ms). */
-  readonly heartbeatsMax?: number;
+  /** Heartbeats per replica, one every 1 ms: one bound for all, or one per replica (default 1). */
+  readonly heartbeatsMax?: number | readonly number[];
   /** Parameters beyond the model's own (default: 1 ms timers, batches of 1, logLengthMax 2). */
   readonly params?: Partial<RslParams>;
+  /**
+   * Learners take each 2b at once (default: on when it is sound, with no view test and the
+   * correct learner; see `withEagerLearners`).
+   */
+  readonly eagerLearners?: boolean;
   /** A known broken variant to check instead of IronRSL's replica (src/rsl/testing.ts). */
   readonly bug?: RslBug;
   /** A protocol to check instead of IronRSL's (for tests of the checks themselves). */
@@ -153,7 +189,12 @@ export function rslModel(options: RslModelOptions = {}): Model<RslDistributedSta
   const opnMax = options.opnMax ?? 2;
   const viewTestsMax = options.viewTestsMax ?? 0;
   const clientTo = options.clientTo ?? 'leader';
-  const heartbeatsMax = options.heartbeatsMax ?? 1;
+  const heartbeatsOption = options.heartbeatsMax ?? 1;
+  const heartbeatsOf = (me: number): number => (typeof heartbeatsOption === 'number' ? heartbeatsOption : heartbeatsOption[me] ?? 0);
+  const clients = options.clients ?? 1;
+  if (!Number.isInteger(clients) || clients < 1 || clients > rslClientsMax) throw new RangeError(`clients must be a whole number from 1 to ${rslClientsMax}`);
+  const clientIds = Array.from({ length: clients }, (_, i) => `c${i}`);
+  const lossy = options.network === 'lossy';
   const params: RslParams = { ...rslModelParams, ...options.params };
   const replicaIds = Array.from({ length: replicaCount }, (_, i) => `r${i}`);
   const config = { replicaIds };
@@ -163,12 +204,19 @@ export function rslModel(options: RslModelOptions = {}): Model<RslDistributedSta
   const receives = new Set(rslReceiveActions);
   const clocked = new Set(rslClockActions);
   const reading = (nowMs: number): { nowMs: number }[] => [{ nowMs }];
+  // The model's bound, not the protocol's: the leader holds a request it may not propose, since
+  // the next slot is at the slot bound or past its log window (which only truncation, after
+  // heartbeats, moves).
+  const slotsExhausted = (ds: RslDistributedState<number>): boolean => [...ds.hosts.values()].some((s) =>
+    s.proposer.currentState === 2 && s.proposer.requestQueue.length > 0 &&
+    s.proposer.nextOpnToPropose >= Math.min(opnMax, s.acceptor.logTruncationPoint + params.logLengthMax));
 
   const binding: DistributedBinding<RslConstants, ReplicaState<number>, RslMsg<number>> = {
     name: options.name ?? 'rsl',
-    bounds: `${replicaCount} replicas, 1 client with ${requests} request${requests === 1 ? '' : 's'} to ${clientTo === 'all' ? 'every replica' : 'the leader'}, ballot seqno <= ${ballotSeqnoMax}, ` +
-      `slots < ${opnMax}, ${viewTestsMax} view test${viewTestsMax === 1 ? '' : 's'}, ${heartbeatsMax} heartbeat${heartbeatsMax === 1 ? '' : 's'} per replica, logLengthMax ${params.logLengthMax}` +
-      (options.bug !== undefined ? `, bug ${options.bug}` : ''),
+    bounds: `${replicaCount} replicas, ${clients} client${clients === 1 ? '' : 's'} with ${requests} request${requests === 1 ? '' : 's'} each to ${clientTo === 'all' ? 'every replica' : 'the leader'}, ballot seqno <= ${ballotSeqnoMax}, ` +
+      `slots < ${opnMax}, ${perReplica([viewTestsMax], 'view test')}, ${perReplica(replicaIds.map((_, i) => heartbeatsOf(i)), 'heartbeat')}, ` +
+      `logLengthMax ${params.logLengthMax}` +
+      (lossy ? (options.lose === 'clients' ? ', lossy client links' : ', lossy links') : '') + (options.bug !== undefined ? `, bug ${options.bug}` : ''),
     protocol,
     config: { config, params },
     hostIds: replicaIds,
@@ -183,7 +231,7 @@ export function rslModel(options: RslModelOptions = {}): Model<RslDistributedSta
           case 'checkViewTimeout':
             return e.epochEndTime < viewTestsMax * params.viewTimeoutBaselineMs ? reading(e.epochEndTime) : [];
           case 'sendHeartbeat':
-            return s.nextHeartbeatTime < heartbeatsMax * params.heartbeatPeriodMs ? reading(s.nextHeartbeatTime) : [];
+            return s.nextHeartbeatTime < heartbeatsOf(s.me) * params.heartbeatPeriodMs ? reading(s.nextHeartbeatTime) : [];
           case 'maybeNominate':
             return reading(s.proposer.batchTimer.on ? s.proposer.batchTimer.whenMs : 0);
           default:
@@ -194,7 +242,12 @@ export function rslModel(options: RslModelOptions = {}): Model<RslDistributedSta
     hostKey: replicaKey,
     msgKey,
     viewHost: viewReplica,
-    invariants: rslInvariants(app, config, params),
+    // On lossy links a receive consumes its packet, so the network no longer records every 2b,
+    // 1b and reply sent, which the invariants and the spec abstraction read. Safety is checked in
+    // IronFleet's network, where every step possible on lossy links is possible too; on lossy
+    // links the model checks liveness.
+    ...(lossy ? { network: 'lossy' as const } : { invariants: rslInvariants(app, config, params), refinement: { spec: rslSpec(app), abstract } }),
+    ...(options.liveness === true ? { liveness: clientIds.map((c) => answeredProperty(protocol, c, requests, lossy, slotsExhausted)) } : {}),
     constraint: (ds) => {
       for (const s of ds.hosts.values()) {
         if (s.proposer.election.currentView.seqno > ballotSeqnoMax || s.proposer.maxBallotISent1a.seqno > ballotSeqnoMax) return false;
@@ -202,23 +255,133 @@ export function rslModel(options: RslModelOptions = {}): Model<RslDistributedSta
       }
       return true;
     },
-    refinement: { spec: rslSpec(app), abstract },
     outsiders: {
-      ids: [rslClientId],
-      messages: (_x, ds) => clientSends(ds, clientTo === 'all' ? replicaIds : replicaIds.slice(0, 1), requests),
-      packetsMax: (clientTo === 'all' ? replicaCount : 1) * requests,
+      ids: clientIds,
+      messages: (client, ds) => clientSends(ds, client, clientTo === 'all' ? replicaIds : replicaIds.slice(0, 1), requests),
+      packetsMax: (clientTo === 'all' ? replicaCount : 1) * requests * clients,
     },
   };
-  return distributedModel(binding);
+  const model = lossy && options.lose === 'clients' ? losingOnlyClientPackets(distributedModel(binding), new Set(clientIds)) : distributedModel(binding);
+  const eager = options.eagerLearners ?? (viewTestsMax === 0 && (!lossy || options.lose === 'clients') && options.protocol === undefined && options.bug !== 'learner-counts-twice');
+  const learn = protocol.actions['process2b'];
+  return eager && learn !== undefined ? withEagerLearners(model, replicaIds, learn, lossy) : model;
+}
+
+/**
+ * `model` with learners that take each 2b as soon as it is in the network: in a state where some
+ * replica's `process2b` would change its learner, that step (the first such, in host order) is the
+ * state's only successor. Sound for safety when every 2b carries one ballot (no view change is
+ * possible: no view tests) and the learner is IronFleet's, because:
+ *
+ * - no invariant reads a learner, and the spec abstraction reads only the network, which
+ *   `process2b` does not change: the step is invisible (a stutter of the spec);
+ * - at one ballot a learner only ever adds senders to slots (or forgets executed ones), so a
+ *   learner that took more 2bs can do everything one that took fewer can: the same decisions,
+ *   with the same values (2bs at one ballot and slot agree, `twoAsAgree`), no later than it;
+ *   nothing else a replica or the network does depends on its learner. Every state of the full
+ *   graph thus has a state of the reduced graph that differs only in learners that took more 2bs,
+ *   and the same invariants hold in both;
+ * - `process2b` steps alone cannot cycle (each one adds a sender), so no state is deferred forever.
+ *
+ * On lossy links where only client packets are lost, a 2b in flight to a replica can only be
+ * taken by that replica's `process2b`, so a learner that took it at once is again ahead of one
+ * that has it still in flight.
+ *
+ * Liveness on the reduced graph speaks of behaviours where learners are prompt, which every
+ * behaviour fair to `process2b` becomes after a finite delay.
+ */
+function withEagerLearners(
+  model: Model<RslDistributedState<number>>, replicaIds: readonly HostId[], process2b: RslAction<number>, lossy: boolean,
+): Model<RslDistributedState<number>> {
+  const actionOf = new Map(replicaIds.map((id) => [id, model.actions.indexOf(`process2b(${id})`)]));
+  return {
+    ...model,
+    bounds: `${model.bounds ?? ''}, learners take 2bs at once`,
+    successors: (ds, emit) => {
+      // The same step the distributed model would take: the packet stays in IronFleet's network
+      // and is consumed on lossy links (removing it keeps the network sorted).
+      for (const packet of ds.network) {
+        if (packet.msg.type !== '2b') continue;
+        const s = ds.hosts.get(packet.dst);
+        const action = actionOf.get(packet.dst);
+        if (s === undefined || action === undefined) continue;
+        const out = process2b(s, { packet });
+        if (!isEnabled(out) || out.state === s) continue;
+        const hosts = new Map(ds.hosts);
+        hosts.set(packet.dst, out.state);
+        emit(action, { hosts, network: lossy ? ds.network.filter((p) => p !== packet) : ds.network }, { host: packet.dst, packet });
+        return;
+      }
+      model.successors(ds, emit);
+    },
+  };
+}
+
+/** "2 heartbeats per replica", or "heartbeats 1/0/0" when the replicas' bounds differ. */
+function perReplica(bounds: readonly number[], what: string): string {
+  const first = bounds[0] ?? 0;
+  return bounds.every((b) => b === first) ? `${first} ${what}${first === 1 ? '' : 's'} per replica` : `${what}s ${bounds.join('/')}`;
+}
+
+/** The highest seqno of a reply to `client` in the network (0 if none). */
+function answeredBy(ds: RslDistributedState<number>, client: HostId): number {
+  let answered = 0;
+  for (const p of ds.network) if (p.dst === client && p.msg.type === 'reply') answered = Math.max(answered, p.msg.seqno);
+  return answered;
+}
+
+/**
+ * Liveness with a stable leader, `${client}Answered`: the client's requests are eventually
+ * executed and answered (a reply to its last request reaches the network), or the model's bound
+ * is reached (`exhausted`: the leader holds a request but no slot within the bounds is left). One property per
+ * client: on lossy links a reply may be lost after it arrived, so "all answered at once" is not
+ * a goal any fair behaviour must reach. The model explores no view test, so the
+ * leader of the first view stays leader; the property assumes weak fairness of every other
+ * replica action and of the clients' sends (a client sends its outstanding request, and on lossy
+ * links sends it again while it is not in flight: the client's retransmission). In IronFleet's
+ * network a packet stays deliverable, so weak fairness of receiving is fair delivery; on lossy
+ * links receiving is strongly fair (a packet sent again and again is eventually received), while
+ * the replicas themselves retransmit nothing but what a request sent again makes them resend.
+ */
+function answeredProperty(
+  protocol: HostProtocol<RslConstants, ReplicaState<number>, RslMsg<number>>, client: HostId, requests: number, lossy: boolean,
+  exhausted: (ds: RslDistributedState<number>) => boolean,
+): LivenessProperty<RslDistributedState<number>> {
+  const names = Object.keys(protocol.actions).filter((a) => !unfairActions.has(a));
+  const receives = new Set(rslReceiveActions);
+  const weak = [...names.filter((a) => !lossy || !receives.has(a)).map((a) => `${a}(*)`), 'send(*)'];
+  const strong = lossy ? names.filter((a) => receives.has(a)).map((a) => `${a}(*)`) : [];
+  return {
+    kind: 'eventually',
+    name: `${client}Answered`,
+    holds: (ds) => answeredBy(ds, client) >= requests || exhausted(ds),
+    fairness: weak,
+    ...(strong.length > 0 ? { strongFairness: strong } : {}),
+  };
+}
+
+/** `model` (on lossy links) without the steps that lose a packet between two replicas. */
+function losingOnlyClientPackets(model: Model<RslDistributedState<number>>, clients: ReadonlySet<HostId>): Model<RslDistributedState<number>> {
+  const losing = new Set(model.actions.flatMap((a, i) => (a.startsWith('lose(') ? [i] : [])));
+  return {
+    ...model,
+    successors: (ds, emit) => model.successors(ds, (action, t, note) => {
+      if (losing.has(action)) {
+        // A lose step removes one packet: the first position where the networks differ.
+        const lost = ds.network.find((p, i) => t.network[i] !== p);
+        if (lost !== undefined && !clients.has(lost.src) && !clients.has(lost.dst)) return;
+      }
+      emit(action, t, note);
+    }),
+  };
 }
 
 /**
  * What the client may send: request 1 to any replica, and request n + 1 once a reply to n has
  * reached it (so it has one request outstanding). A request's payload adds its seqno.
  */
-function clientSends(ds: RslDistributedState<number>, replicaIds: readonly HostId[], requests: number): { dst: HostId; msg: RslMsg<number> }[] {
-  let answered = 0;
-  for (const p of ds.network) if (p.dst === rslClientId && p.msg.type === 'reply') answered = Math.max(answered, p.msg.seqno);
+function clientSends(ds: RslDistributedState<number>, client: HostId, replicaIds: readonly HostId[], requests: number): { dst: HostId; msg: RslMsg<number> }[] {
+  const answered = answeredBy(ds, client);
   const seqno = answered + 1;
   if (seqno > requests) return [];
   return replicaIds.map((dst) => ({ dst, msg: { type: 'request', seqno, payload: Uint8Array.of(seqno) } }));
