@@ -12,6 +12,7 @@ const benchmarks: Readonly<Record<string, () => Promise<{ benchmark: Benchmark }
   sim: () => import('../bench/sim.js'),
   monitor: () => import('../bench/monitor.js'),
   net: () => import('../bench/net.js'),
+  rsl: () => import('../bench/rsl.js'),
 };
 
 const spec: CommandSpec = {
