@@ -37,7 +37,7 @@ const baseFlags: Readonly<Record<string, FlagSpec>> = {
   'no-spec': { type: 'boolean', help: 'skip the spec check (the abstraction to the spec after every host step, and the packets against it)' },
   outsiders: {
     type: 'number', value: 'N', min: 0, max: simDefaults.outsidersMax, integer: true,
-    help: 'hosts outside the service sending it protocol messages during the fault window (default: the system\'s, 1 for IronLock; ' +
+    help: 'hosts outside the service sending it protocol messages during the fault window (default: the system\'s, 1 for IronLock and IronRSL; ' +
       'systems without an outsider generator have none)',
   },
   'trace-events': { type: 'number', value: 'N', help: 'events shown before a failure (default 60)', min: 0, max: 100_000, integer: true },
