@@ -1,5 +1,6 @@
 import type { CommandIo, CommandSpec } from './args.js';
 import { runCommand, UsageError } from './args.js';
+import { serveUntilStopped } from './serve.js';
 import { defaultLockTiming } from '../lock/impl/host.js';
 import { startLockServer } from '../lock/server.js';
 
@@ -56,16 +57,6 @@ export async function run(argv: readonly string[], io: CommandIo): Promise<numbe
       io.err(`ironfleet lock serve: ${server.error}`);
       return 1;
     }
-    const stop = (): void => {
-      void server.value.stop();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    const reason = await server.value.done;
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    if (reason.kind === 'stopped') return 0;
-    io.err(`ironfleet lock serve: stopped by a bug: ${reason.kind}: ${reason.detail}`);
-    return 1;
+    return serveUntilStopped('ironfleet lock serve', server.value, io);
   });
 }

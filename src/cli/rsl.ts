@@ -5,6 +5,7 @@ import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
 import type { CommandIo, CommandSpec } from './args.js';
 import { exitUsage, runCommand, UsageError } from './args.js';
+import { serveUntilStopped } from './serve.js';
 import { isModulePath, loadUserModule, pickExport } from './user-module.js';
 import type { ExportKind } from './user-module.js';
 import { counterLinInput, counterLinOutput, counterRequest, counterService } from '../apps/counter.js';
@@ -158,17 +159,7 @@ function serve(argv: readonly string[], io: CommandIo): Promise<number> {
       io.err(`ironfleet rsl serve: ${server.error}`);
       return 1;
     }
-    const stop = (): void => {
-      void server.value.stop();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    const reason = await server.value.done;
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    if (reason.kind === 'stopped') return 0;
-    io.err(`ironfleet rsl serve: stopped by a bug: ${reason.kind}: ${reason.detail}`);
-    return 1;
+    return serveUntilStopped('ironfleet rsl serve', server.value, io);
   });
 }
 

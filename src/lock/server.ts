@@ -1,11 +1,10 @@
-import type { DurableStore, ImplHost } from '../framework/host.js';
-import { MemoryStore } from '../framework/memory-store.js';
+import type { ImplHost } from '../framework/host.js';
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
 import { describeFileError, loadServerIdentity } from '../net/service-file.js';
 import { startServerTransport } from '../net/transport.js';
 import { HostEventLoop, type StopReason } from '../net/event-loop.js';
-import { FileStore } from '../net/file-store.js';
+import { openDataDir } from '../net/file-store.js';
 import type { Logger } from '../net/log.js';
 import { monitor } from '../check/monitor.js';
 import { LockHost, type LockTiming } from './impl/host.js';
@@ -50,15 +49,9 @@ export async function startLockServer(options: LockServerOptions): Promise<Resul
   const names = new Map(service.servers.map((s) => [s.id, s.name]));
   const config = { hosts: service.servers.map((s) => s.id) };
 
-  let disk: DurableStore;
-  if (options.dataDir !== undefined) {
-    const store = FileStore.open(options.dataDir);
-    if (!store.ok) return err(`data directory ${options.dataDir}: ${store.error.detail}`);
-    disk = store.value;
-  } else {
-    options.log(`${server.name}: no --data-dir, so the lock state is kept in memory and lost if this process stops`);
-    disk = new MemoryStore();
-  }
+  const opened = openDataDir(options.dataDir, () => options.log(`${server.name}: no --data-dir, so the lock state is kept in memory and lost if this process stops`));
+  if (!opened.ok) return err(opened.error);
+  const disk = opened.value;
   const recovered = LockHost.recover(config, server.id, disk, options.timing);
   if (!recovered.ok) return err(`cannot recover the lock state: ${recovered.error.kind}: ${recovered.error.detail}`);
   const host: ImplHost<LockHostState, LockMsg> = options.checked ? monitor(recovered.value, lockProtocol) : recovered.value;

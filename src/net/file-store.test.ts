@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { diskError, FileStore } from './file-store.js';
+import { diskError, FileStore, openDataDir } from './file-store.js';
+import { MemoryStore } from '../framework/memory-store.js';
 import { AssertionError } from '../core/assert.js';
 
 function freshDir(): string {
@@ -77,5 +78,23 @@ describe('FileStore', () => {
     const store = open(freshDir());
     expect(() => store.write('../escape', Buffer.from('x'))).toThrow(AssertionError);
     expect(() => store.read('.hidden')).toThrow(AssertionError);
+  });
+});
+
+describe('openDataDir', () => {
+  it('opens a FileStore in the directory, says what is lost without one, and refuses an unusable one', () => {
+    let warned = 0;
+    const dir = freshDir();
+    const opened = openDataDir(dir, () => warned++);
+    expect(opened.ok && opened.value instanceof FileStore).toBe(true);
+    expect(warned).toBe(0);
+    const memory = openDataDir(undefined, () => warned++);
+    expect(memory.ok && memory.value instanceof MemoryStore).toBe(true);
+    expect(warned).toBe(1);
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'x');
+    const refused = openDataDir(file, () => warned++);
+    expect(refused.ok ? '' : refused.error).toContain(`data directory ${file}`);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -11,6 +11,7 @@ import type { DiskError, DurableStore } from '../framework/host.js';
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
 import { assert } from '../core/assert.js';
+import { MemoryStore } from '../framework/memory-store.js';
 
 
 /** Blob names: file names without separators or a leading dot (temporary files start with one). */
@@ -120,4 +121,17 @@ function closeQuietly(fd: number): void {
   } catch {
     // The operation already failed and reports that failure; a failed close adds nothing.
   }
+}
+
+/**
+ * A server's durable store: a FileStore in `dataDir`, or, without one, a MemoryStore, after
+ * `inMemory` is called to say what that loses. An error sentence when the directory is unusable.
+ */
+export function openDataDir(dataDir: string | undefined, inMemory: () => void): Result<DurableStore, string> {
+  if (dataDir === undefined) {
+    inMemory();
+    return ok(new MemoryStore());
+  }
+  const store = FileStore.open(dataDir);
+  return store.ok ? store : err(`data directory ${dataDir}: ${store.error.detail}`);
 }

@@ -1,12 +1,11 @@
-import type { DurableStore, ImplHost } from '../framework/host.js';
-import { MemoryStore } from '../framework/memory-store.js';
+import type { ImplHost } from '../framework/host.js';
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
 import { monitor } from '../check/monitor.js';
 import { describeFileError, loadServerIdentity } from '../net/service-file.js';
 import { startServerTransport } from '../net/transport.js';
 import { HostEventLoop, type StopReason } from '../net/event-loop.js';
-import { FileStore } from '../net/file-store.js';
+import { openDataDir } from '../net/file-store.js';
 import type { Logger } from '../net/log.js';
 import { RslReplica } from './impl/replica.js';
 import type { ReplicaState, RslConstants } from './protocol/replica.js';
@@ -78,15 +77,9 @@ export async function startRslServer(options: RslServerOptions): Promise<Result<
   const replicaIds = service.servers.map((s) => s.id);
   const constants: RslConstants = { config: { replicaIds }, params: params.value };
 
-  let disk: DurableStore;
-  if (options.dataDir !== undefined) {
-    const store = FileStore.open(options.dataDir);
-    if (!store.ok) return err(`data directory ${options.dataDir}: ${store.error.detail}`);
-    disk = store.value;
-  } else {
-    options.log(`${server.name}: no --data-dir, so the replica's promises and votes are kept in memory and lost if this process stops`);
-    disk = new MemoryStore();
-  }
+  const opened = openDataDir(options.dataDir, () => options.log(`${server.name}: no --data-dir, so the replica's promises and votes are kept in memory and lost if this process stops`));
+  if (!opened.ok) return err(opened.error);
+  const disk = opened.value;
   const recovered = RslReplica.recover(constants, server.id, disk, options.factory);
   if (!recovered.ok) return err(`cannot recover the replica state: ${recovered.error.kind}: ${recovered.error.detail}`);
   const replica = recovered.value;
