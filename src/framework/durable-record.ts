@@ -1,4 +1,5 @@
 import type { DiskError, DurableStore } from './host.js';
+import type { MessageCodec } from './codec.js';
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
 import { Hash64 } from '../core/hash.js';
@@ -65,6 +66,37 @@ export class DurableRecord {
     if (!s.ok) return s;
     this.seq = seq;
     return ok(undefined);
+  }
+}
+
+/**
+ * A DurableRecord of values of one type, kept as their codec's bytes: what a host's durable state
+ * store is. `what` names the value in errors, e.g. 'lock state'.
+ */
+export class CodecRecord<T> {
+  private readonly record: DurableRecord;
+
+  /** A record of `what` on `disk` under blob names starting with `prefix`, encoded with `codec`. */
+  constructor(disk: DurableStore, prefix: string, private readonly codec: MessageCodec<T>, private readonly what: string) {
+    this.record = new DurableRecord(disk, prefix);
+  }
+
+  /**
+   * The last synced value, or null when nothing was ever synced. An error when the disk cannot be
+   * read, holds no intact record, or holds one that does not decode: a host must then not start
+   * fresh, since that could break what it promised before the crash.
+   */
+  recover(): Result<T | null, DiskError> {
+    const r = this.record.recover();
+    if (!r.ok) return r;
+    if (r.value === null) return ok(null);
+    const value = this.codec.decode(r.value);
+    return value.ok ? ok(value.value) : err({ kind: 'corrupt', detail: `the ${this.what} record is intact but not a ${this.what}: ${value.error.message}` });
+  }
+
+  /** Writes `value` and syncs it; nothing may depend on it until this is ok. */
+  save(value: T): Result<void, DiskError> {
+    return this.record.save(this.codec.encode(value));
   }
 }
 

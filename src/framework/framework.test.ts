@@ -3,6 +3,10 @@ import { checkReductionOrder, type IoJournal } from './journal.js';
 import { deepEqual, firstDifference } from './refinement.js';
 import { distributedInit, distributedNext } from './distributed.js';
 import { notEnabled, type HostProtocol } from './protocol.js';
+import type { MessageCodec } from './codec.js';
+import { CodecRecord, DurableRecord } from './durable-record.js';
+import { MemoryStore } from './memory-store.js';
+import { err, ok } from '../core/result.js';
 
 const p = { src: 'a', dst: 'b', msg: 1 };
 
@@ -60,5 +64,28 @@ describe('distributedNext', () => {
     expect(s2?.network.length).toBe(1);
     const s3 = s2 && distributedNext(toy, s2, { host: 'b', action: 'adopt', input: { packet: forged } });
     expect(s3?.hosts.get('b')).toBe(1);
+  });
+});
+
+describe('CodecRecord', () => {
+  // A tiny codec of one byte, 0..9; anything else does not decode.
+  const digit: MessageCodec<number> = {
+    encode: (n) => Uint8Array.of(n),
+    decode: (b) => (b.length === 1 && (b[0] ?? 10) < 10 ? ok(b[0] ?? 0) : err({ kind: 'invalid', offset: 0, path: 'Digit', message: 'not a digit' })),
+  };
+
+  it('recovers the last value saved, null on a fresh disk, and refuses an intact record that does not decode', () => {
+    const disk = new MemoryStore();
+    expect(new CodecRecord(disk, 'd', digit, 'digit').recover()).toEqual(ok(null));
+    const record = new CodecRecord(disk, 'd', digit, 'digit');
+    expect(record.save(3).ok).toBe(true);
+    expect(record.save(7).ok).toBe(true);
+    expect(new CodecRecord(disk, 'd', digit, 'digit').recover()).toEqual(ok(7));
+    const raw = new DurableRecord(disk, 'd');
+    expect(raw.recover().ok).toBe(true);
+    expect(raw.save(Uint8Array.of(42)).ok).toBe(true);
+    const refused = new CodecRecord(disk, 'd', digit, 'digit').recover();
+    expect(refused.ok ? null : refused.error.kind).toBe('corrupt');
+    expect(refused.ok ? '' : refused.error.detail).toContain('the digit record is intact but not a digit: not a digit');
   });
 });

@@ -1,7 +1,5 @@
-import type { DiskError, DurableStore } from '../../framework/host.js';
-import { DurableRecord } from '../../framework/durable-record.js';
-import type { Result } from '../../core/result.js';
-import { err, ok } from '../../core/result.js';
+import type { DurableStore } from '../../framework/host.js';
+import { CodecRecord } from '../../framework/durable-record.js';
 import { bool, record, u64 } from '../../marshal/grammar.js';
 import { compileCodec } from '../../marshal/compile.js';
 
@@ -22,28 +20,8 @@ export interface LockDurableState {
 const lockStateCodec = compileCodec(record({ held: bool(), epoch: u64(), pendingEpoch: u64() }), 'LockDurableState');
 
 /** Reads, writes and recovers the lock state. */
-export class LockStateStore {
-  private readonly record: DurableRecord;
-
+export class LockStateStore extends CodecRecord<LockDurableState> {
   constructor(disk: DurableStore) {
-    this.record = new DurableRecord(disk, 'lock-state');
-  }
-
-  /**
-   * The last synced state, or null when nothing was ever synced (a fresh host). An error when the
-   * disk cannot be read or holds no intact record: starting fresh then could hand out the lock
-   * twice, so the host must not start.
-   */
-  recover(): Result<LockDurableState | null, DiskError> {
-    const r = this.record.recover();
-    if (!r.ok) return r;
-    if (r.value === null) return ok(null);
-    const state = lockStateCodec.decode(r.value);
-    return state.ok ? ok(state.value) : err({ kind: 'corrupt', detail: `the lock state record is intact but not a lock state: ${state.error.message}` });
-  }
-
-  /** Writes `state` and syncs it. Nothing may depend on it until this is ok. */
-  save(state: LockDurableState): Result<void, DiskError> {
-    return this.record.save(lockStateCodec.encode(state));
+    super(disk, 'lock-state', lockStateCodec, 'lock state');
   }
 }

@@ -1,7 +1,5 @@
-import type { DiskError, DurableStore } from '../../framework/host.js';
-import { DurableRecord } from '../../framework/durable-record.js';
-import type { Result } from '../../core/result.js';
-import { err, ok } from '../../core/result.js';
+import type { DurableStore } from '../../framework/host.js';
+import { CodecRecord } from '../../framework/durable-record.js';
 import { array, bytes, record, u64, utf8 } from '../../marshal/grammar.js';
 import { compileCodec } from '../../marshal/compile.js';
 import type { Ballot, Opn, Reply, Vote } from '../protocol/types.js';
@@ -33,28 +31,9 @@ const rslDurableCodec = compileCodec(record({
 }), 'RslDurableState');
 
 /** Reads and writes a replica's durable state, as one DurableRecord. */
-export class RslStateStore {
-  private readonly record: DurableRecord;
-
+export class RslStateStore extends CodecRecord<RslDurableState> {
   constructor(disk: DurableStore) {
-    this.record = new DurableRecord(disk, 'rsl-replica');
-  }
-
-  /**
-   * The last synced state, or null on a fresh disk. An error when the disk cannot be read or holds
-   * no intact record: starting fresh then could break a promise, so the replica must not start.
-   */
-  recover(): Result<RslDurableState | null, DiskError> {
-    const r = this.record.recover();
-    if (!r.ok) return r;
-    if (r.value === null) return ok(null);
-    const state = rslDurableCodec.decode(r.value);
-    return state.ok ? ok(state.value) : err({ kind: 'corrupt', detail: `the replica record is intact but not a replica state: ${state.error.message}` });
-  }
-
-  /** Writes `state` and syncs it. Nothing may depend on it until this is ok. */
-  save(state: RslDurableState): Result<void, DiskError> {
-    return this.record.save(rslDurableCodec.encode(state));
+    super(disk, 'rsl-replica', rslDurableCodec, 'replica state');
   }
 }
 
@@ -82,24 +61,8 @@ const rslExecutorDurableCodec = compileCodec(record({
 }), 'RslExecutorDurableState');
 
 /** Reads and writes a replica executor's durable state, as one DurableRecord. */
-export class RslExecutorStore {
-  private readonly record: DurableRecord;
-
+export class RslExecutorStore extends CodecRecord<RslExecutorDurableState> {
   constructor(disk: DurableStore) {
-    this.record = new DurableRecord(disk, 'rsl-executor');
-  }
-
-  /** The last synced state, or null on a fresh disk; an error when the disk cannot be read or is corrupt. */
-  recover(): Result<RslExecutorDurableState | null, DiskError> {
-    const r = this.record.recover();
-    if (!r.ok) return r;
-    if (r.value === null) return ok(null);
-    const state = rslExecutorDurableCodec.decode(r.value);
-    return state.ok ? ok(state.value) : err({ kind: 'corrupt', detail: `the executor record is intact but not an executor state: ${state.error.message}` });
-  }
-
-  /** Writes `state` and syncs it. No heartbeat may report its `opsComplete` until this is ok. */
-  save(state: RslExecutorDurableState): Result<void, DiskError> {
-    return this.record.save(rslExecutorDurableCodec.encode(state));
+    super(disk, 'rsl-executor', rslExecutorDurableCodec, 'executor state');
   }
 }
