@@ -37,6 +37,12 @@ describe('firstDifference', () => {
     expect(firstDifference({ a: 1, b: [1, 2] }, { a: 1, b: [1, 3] })).toBe('b[1]: 2 != 3');
     expect(firstDifference(new Map([['x', { e: 1 }]]), new Map([['x', { e: 2 }]]))).toBe('["x"].e: 1 != 2');
     expect(deepEqual({ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] })).toBe(true);
+    // Sets compare by members, in both.
+    expect(deepEqual({ s: new Set(['r0', 'r1']) }, { s: new Set(['r1', 'r0']) })).toBe(true);
+    expect(deepEqual({ s: new Set(['r0', 'r1']) }, { s: new Set(['r0', 'r2']) })).toBe(false);
+    expect(firstDifference({ s: new Set(['r0', 'r1']) }, { s: new Set(['r0', 'r2']) })).toBe('s: member "r1" != absent');
+    expect(firstDifference(new Set([1]), new Set([1, 2]))).toBe('.size: 1 != 2');
+    expect(deepEqual(new Map([['k', Uint8Array.of(1)]]), new Map([['k', Uint8Array.of(2)]]))).toBe(false);
   });
 });
 

@@ -2,6 +2,7 @@ import { sameBytes } from '../../core/bytes.js';
 import type { Result } from '../../core/result.js';
 import { err, ok } from '../../core/result.js';
 import type { HostId } from '../../framework/types.js';
+import { deepEqual } from '../../framework/refinement.js';
 
 /**
  * IronRSL's vocabulary (docs/rsl.md §2): ballots, slots, requests and batches, votes, the reply
@@ -236,34 +237,5 @@ export function equalReplyCache(a: ReplyCache, b: ReplyCache): boolean {
   return true;
 }
 
-/**
- * Structural equality of plain protocol data: primitives, arrays, plain objects, Maps (same keys,
- * equal values), Sets of primitives and byte arrays. Not for app states, which only the app
- * can compare.
- */
-export function plainEqual(a: unknown, b: unknown): boolean {
-  if (Object.is(a, b)) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (a instanceof Uint8Array || b instanceof Uint8Array) {
-    return a instanceof Uint8Array && b instanceof Uint8Array && sameBytes(a, b);
-  }
-  if (a instanceof Map || b instanceof Map) {
-    if (!(a instanceof Map) || !(b instanceof Map) || a.size !== b.size) return false;
-    for (const [k, v] of a) if (!b.has(k) || !plainEqual(v, b.get(k))) return false;
-    return true;
-  }
-  if (a instanceof Set || b instanceof Set) {
-    if (!(a instanceof Set) || !(b instanceof Set) || a.size !== b.size) return false;
-    for (const v of a) if (!b.has(v)) return false;
-    return true;
-  }
-  if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => plainEqual(x, b[i]));
-  }
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  const ra = a as Readonly<Record<string, unknown>>;
-  const rb = b as Readonly<Record<string, unknown>>;
-  return ka.every((k) => Object.hasOwn(rb, k) && plainEqual(ra[k], rb[k]));
-}
+/** Structural equality of plain protocol data (the framework's `deepEqual`). Not for app states, which only the app can compare. */
+export const plainEqual = deepEqual;
