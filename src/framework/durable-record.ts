@@ -77,7 +77,7 @@ export class CodecRecord<T> {
   private readonly record: DurableRecord;
 
   /** A record of `what` on `disk` under blob names starting with `prefix`, encoded with `codec`. */
-  constructor(disk: DurableStore, prefix: string, private readonly codec: MessageCodec<T>, private readonly what: string) {
+  constructor(private readonly disk: DurableStore, prefix: string, private readonly codec: MessageCodec<T>, private readonly what: string) {
     this.record = new DurableRecord(disk, prefix);
   }
 
@@ -96,7 +96,16 @@ export class CodecRecord<T> {
 
   /** Writes `value` and syncs it; nothing may depend on it until this is ok. */
   save(value: T): Result<void, DiskError> {
-    return this.record.save(this.codec.encode(value));
+    return this.saveFrom(() => value);
+  }
+
+  /**
+   * As `save`, for a value that is costly to build (a service snapshot): `make` is called only
+   * when the store keeps what it is given, not for a volatile one.
+   */
+  saveFrom(make: () => T): Result<void, DiskError> {
+    if (this.disk.volatile === true) return ok(undefined);
+    return this.record.save(this.codec.encode(make()));
   }
 }
 

@@ -5,7 +5,7 @@ import { distributedInit, distributedNext } from './distributed.js';
 import { notEnabled, type HostProtocol } from './protocol.js';
 import type { MessageCodec } from './codec.js';
 import { CodecRecord, DurableRecord } from './durable-record.js';
-import { MemoryStore } from './memory-store.js';
+import { MemoryStore, VolatileStore } from './memory-store.js';
 import { err, ok } from '../core/result.js';
 
 const p = { src: 'a', dst: 'b', msg: 1 };
@@ -93,5 +93,21 @@ describe('CodecRecord', () => {
     const refused = new CodecRecord(disk, 'd', digit, 'digit').recover();
     expect(refused.ok ? null : refused.error.kind).toBe('corrupt');
     expect(refused.ok ? '' : refused.error.detail).toContain('the digit record is intact but not a digit: not a digit');
+  });
+
+  it('builds a value only for a store that keeps it: saveFrom skips a volatile store, which recovers nothing', () => {
+    let built = 0;
+    const make = (): number => {
+      built++;
+      return 5;
+    };
+    const kept = new CodecRecord(new MemoryStore(), 'd', digit, 'digit');
+    expect(kept.saveFrom(make).ok).toBe(true);
+    expect(built).toBe(1);
+    const volatile = new CodecRecord(new VolatileStore(), 'd', digit, 'digit');
+    expect(volatile.saveFrom(make).ok).toBe(true);
+    expect(volatile.save(9).ok).toBe(true);
+    expect(built).toBe(1);
+    expect(volatile.recover()).toEqual(ok(null));
   });
 });

@@ -26,6 +26,12 @@ export interface DurableStore {
   write(name: string, data: Uint8Array): Result<void, DiskError>;
   /** Makes every earlier write durable. */
   sync(): Result<void, DiskError>;
+  /**
+   * True for a store that keeps nothing beyond the life of the process (a server run without a
+   * data directory): what is saved there can never be read by a restarted host, so a record need
+   * not even be encoded for it.
+   */
+  readonly volatile?: boolean;
 }
 
 /** The world as an implementation host sees it. */

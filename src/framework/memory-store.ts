@@ -26,3 +26,26 @@ export class MemoryStore implements DurableStore {
     return ok(undefined);
   }
 }
+
+/**
+ * A DurableStore for a process whose state dies with it: reads find nothing, writes and syncs
+ * succeed and keep nothing. A server without a data directory uses it; such a host must never be
+ * restarted with the same identity, since its promises are gone. Records skip their encoding for
+ * it (`volatile`), which is why it is not a MemoryStore: keeping bytes nobody can read costs time
+ * on every vote.
+ */
+export class VolatileStore implements DurableStore {
+  readonly volatile = true;
+
+  read(_name: string): Result<Uint8Array | null, DiskError> {
+    return ok(null);
+  }
+
+  write(_name: string, _data: Uint8Array): Result<void, DiskError> {
+    return ok(undefined);
+  }
+
+  sync(): Result<void, DiskError> {
+    return ok(undefined);
+  }
+}

@@ -13,6 +13,7 @@ import type { Result } from '../core/result.js';
 import type { LocalIdentity } from './identity.js';
 import type { TransportLimits } from './limits.js';
 import type { TransportStats } from './stats.js';
+import type { OutgoingMessage } from './frame.js';
 import { encodeFrame, FrameBatch, frameHeaderBytes, FrameDecoder, frameSlabBytesDefault } from './frame.js';
 
 /**
@@ -153,18 +154,19 @@ export class Connection<M> {
   }
 
   /**
-   * Writes the frame of `msg`, whose payload the codec sized at `payloadBytes` (`framePayloadBytes`,
-   * which enforces frameBytesMax); false (nothing written) when the connection is not ready or the
+   * Writes the frame of `out` (sized by `framePayloadBytes`, which enforces frameBytesMax; encoded
+   * here unless another peer's batch already holds its bytes, which are then copied); false (nothing written) when the connection is not ready or the
    * peer already has `sendQueueBytesMax` unsent bytes. The codec writes the message straight into
    * this turn's batch of frames, which goes to the socket as one write at the end of the current
    * turn of the event loop (the socket is corked until then), so a step's sends leave in as few
    * writes, TLS records and TCP segments as possible.
    */
-  writeMessage(msg: M, payloadBytes: number): boolean {
-    const frameBytes = frameHeaderBytes + payloadBytes;
+  writeMessage(out: OutgoingMessage<M>): boolean {
+    const frameBytes = frameHeaderBytes + out.payloadBytes;
     if (!this.hasRoomFor(frameBytes)) return false;
     this.corkForTurn();
-    this.batch.append(msg, payloadBytes);
+    if (out.frame === null) out.frame = this.batch.append(out.msg, out.payloadBytes);
+    else this.batch.appendFrame(out.frame);
     this.setup.stats.framesSent++;
     this.setup.stats.bytesSent += frameBytes;
     return true;

@@ -23,6 +23,9 @@ class FakeTransport implements Transport<string> {
   send(dst: HostId, msg: string): void {
     this.sent.push({ src: this.me, dst, msg });
   }
+  sendAll(dsts: readonly HostId[], msg: string): void {
+    for (const dst of dsts) this.sent.push({ src: this.me, dst, msg, all: dsts.length } as Packet<string>);
+  }
   setReceiver(receiver: (p: Packet<string>) => void): void {
     this.receiver = receiver;
   }
@@ -119,6 +122,28 @@ describe('host event loop', () => {
     expect(first?.journal.map((e) => e.kind)).toEqual(['receive', 'clock', 'send']);
     expect(first?.journal[0]).toEqual({ kind: 'receive', packet: { src: 'peer', dst: 'host-a', msg: 'm0' } });
     expect(first?.journal[2]).toEqual({ kind: 'send', packet: { src: 'host-a', dst: 'peer', msg: 'ack m0' } });
+  });
+
+  it('hands a step\'s run of sends of one message to the transport as one sendAll (encoded once)', async () => {
+    const transport = new FakeTransport();
+    const broadcaster: ImplHost<number, string> = {
+      step: (env) => {
+        const packet = env.receive();
+        if (packet === null) return { action: null };
+        for (const dst of ['x', 'y', 'z']) env.send(dst, packet.msg);
+        env.send('x', 'after');
+        return { action: 'broadcast' };
+      },
+      wakeAfterMs: () => null,
+      abstract: () => 0,
+    };
+    start(broadcaster, transport);
+    transport.deliver('peer', 'news');
+    await nextTurn();
+    expect(transport.sent).toEqual([
+      { src: 'host-a', dst: 'x', msg: 'news', all: 3 }, { src: 'host-a', dst: 'y', msg: 'news', all: 3 },
+      { src: 'host-a', dst: 'z', msg: 'news', all: 3 }, { src: 'host-a', dst: 'x', msg: 'after' },
+    ]);
   });
 
   it('yields to I/O after stepsPerTurnMax steps and carries on next turn', async () => {

@@ -223,8 +223,23 @@ export class HostEventLoop<P, M> {
       this.fail({ kind: 'hostThrew', detail: `the step observer rejected step ${index}: ${errorText(e)}`, error: e });
       return;
     }
-    for (const { dst, msg } of this.outbox) this.options.transport.send(dst, msg);
-    this.outbox.length = 0;
+    this.release();
+  }
+
+  /** Sends the step's outbox; a message sent to several hosts in a row (a broadcast) is encoded once. */
+  private release(): void {
+    const outbox = this.outbox;
+    const transport = this.options.transport;
+    for (let i = 0; i < outbox.length;) {
+      const first = outbox[i];
+      if (first === undefined) break;
+      let j = i + 1;
+      while (outbox[j]?.msg === first.msg) j++;
+      if (j === i + 1) transport.send(first.dst, first.msg);
+      else transport.sendAll(outbox.slice(i, j).map((o) => o.dst), first.msg);
+      i = j;
+    }
+    outbox.length = 0;
   }
 
   private fail(reason: Exclude<StopReason, { kind: 'stopped' }>): void {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diskError, FileStore, openDataDir } from './file-store.js';
-import { MemoryStore } from '../framework/memory-store.js';
+import { VolatileStore } from '../framework/memory-store.js';
 import { AssertionError } from '../core/assert.js';
 
 function freshDir(): string {
@@ -89,7 +89,7 @@ describe('openDataDir', () => {
     expect(opened.ok && opened.value instanceof FileStore).toBe(true);
     expect(warned).toBe(0);
     const memory = openDataDir(undefined, () => warned++);
-    expect(memory.ok && memory.value instanceof MemoryStore).toBe(true);
+    expect(memory.ok && memory.value instanceof VolatileStore).toBe(true);
     expect(warned).toBe(1);
     const file = join(dir, 'a-file');
     writeFileSync(file, 'x');

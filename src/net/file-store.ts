@@ -11,7 +11,7 @@ import type { DiskError, DurableStore } from '../framework/host.js';
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
 import { assert } from '../core/assert.js';
-import { MemoryStore } from '../framework/memory-store.js';
+import { VolatileStore } from '../framework/memory-store.js';
 
 
 /** Blob names: file names without separators or a leading dot (temporary files start with one). */
@@ -124,13 +124,13 @@ function closeQuietly(fd: number): void {
 }
 
 /**
- * A server's durable store: a FileStore in `dataDir`, or, without one, a MemoryStore, after
+ * A server's durable store: a FileStore in `dataDir`, or, without one, a VolatileStore, after
  * `inMemory` is called to say what that loses. An error sentence when the directory is unusable.
  */
 export function openDataDir(dataDir: string | undefined, inMemory: () => void): Result<DurableStore, string> {
   if (dataDir === undefined) {
     inMemory();
-    return ok(new MemoryStore());
+    return ok(new VolatileStore());
   }
   const store = FileStore.open(dataDir);
   return store.ok ? store : err(`data directory ${dataDir}: ${store.error.detail}`);

@@ -86,6 +86,26 @@ export function encodeMessageFrame<M>(codec: SizedCodec<M>, msg: M, frameBytesMa
   return payloadBytes.ok ? ok(messageFrame(codec, msg, payloadBytes.value)) : payloadBytes;
 }
 
+/**
+ * A message on its way to one or more peers: sized once (`framePayloadBytes`), and encoded by the
+ * first path that writes it (a connection's batch, a queue, the loopback); the others copy
+ * `frame`. Its bytes are never written again once set.
+ */
+export class OutgoingMessage<M> {
+  /** The whole frame (length and payload), once some path has encoded it. */
+  frame: Uint8Array | null = null;
+
+  constructor(readonly msg: M, readonly payloadBytes: number) {}
+
+  /** The frame in a buffer of its own (encoded now, or copied from an earlier encoding). */
+  ownFrame(codec: SizedCodec<M>): Buffer {
+    if (this.frame !== null) return Buffer.from(this.frame);
+    const frame = messageFrame(codec, this.msg, this.payloadBytes);
+    this.frame = frame;
+    return frame;
+  }
+}
+
 /** Default size of a `FrameBatch` slab: a TLS record's largest plaintext (16 KiB). */
 export const frameSlabBytesDefault = 16 * 1024;
 
@@ -118,17 +138,34 @@ export class FrameBatch<M> {
    * Appends the frame of `msg`, whose payload `codec.size` put at `payloadBytes` (from
    * `framePayloadBytes`, which enforces the frame maximum). If the codec's size was wrong this
    * asserts (see `writeMessageFrame`) and the batch is as it was: no partial frame is ever
-   * flushed.
+   * flushed. Returns the frame's bytes, which are never written again (`appendFrame` may copy
+   * them into another batch).
    */
-  append(msg: M, payloadBytes: number): void {
-    const frameBytes = frameHeaderBytes + payloadBytes;
+  append(msg: M, payloadBytes: number): Uint8Array {
+    const at = this.reserve(frameHeaderBytes + payloadBytes);
+    this.end = writeMessageFrame(this.codec, msg, payloadBytes, this.slab, at);
+    return this.slab.subarray(at, this.end);
+  }
+
+  /**
+   * Appends a whole frame encoded before (by `append` to another batch, when one message goes to
+   * several peers): a copy of its bytes, so the message is encoded once per broadcast.
+   */
+  appendFrame(frame: Uint8Array): void {
+    const at = this.reserve(frame.length);
+    this.slab.set(frame, at);
+    this.end = at + frame.length;
+  }
+
+  /** Where a frame of `frameBytes` goes: after the pending ones, in a new slab if they leave no room. */
+  private reserve(frameBytes: number): number {
     if (this.slab.length - this.end < frameBytes) {
       this.flush();
       this.slab = Buffer.alloc(Math.max(this.slabBytes, frameBytes));
       this.start = 0;
       this.end = 0;
     }
-    this.end = writeMessageFrame(this.codec, msg, payloadBytes, this.slab, this.end);
+    return this.end;
   }
 
   /** Hands the pending frames to the sink, if any. */

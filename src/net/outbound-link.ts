@@ -18,7 +18,8 @@ import { formatAddress } from './log.js';
 import type { Security } from './connection.js';
 import { Connection, dialSocket } from './connection.js';
 import { hostIdOfPublicKey, shortId } from './identity.js';
-import { frameHeaderBytes, messageFrame } from './frame.js';
+import type { OutgoingMessage } from './frame.js';
+import { frameHeaderBytes } from './frame.js';
 
 /** What a link shares with its transport. */
 export interface LinkContext<M> {
@@ -70,19 +71,18 @@ export class OutboundLink<M> {
   }
 
   /**
-   * Sends `msg`, whose payload the codec sized at `payloadBytes` (`framePayloadBytes`, which
-   * enforces frameBytesMax): written straight into the connection's batch if the server is
+   * Sends `out` (sized by `framePayloadBytes`, which enforces frameBytesMax): written straight into the connection's batch if the server is
    * connected, else framed in a buffer of its own and queued within sendQueueFramesMax and
    * sendQueueBytesMax, else dropped (before anything is encoded).
    */
-  send(msg: M, payloadBytes: number): LinkSendOutcome {
+  send(out: OutgoingMessage<M>): LinkSendOutcome {
     if (this.closed) return 'stopped';
     const conn = this.conn;
-    if (conn !== null && conn.state === 'ready') return conn.writeMessage(msg, payloadBytes) ? 'sent' : 'backpressure';
-    const frameBytes = frameHeaderBytes + payloadBytes;
+    if (conn !== null && conn.state === 'ready') return conn.writeMessage(out) ? 'sent' : 'backpressure';
+    const frameBytes = frameHeaderBytes + out.payloadBytes;
     if (this.queuedBytes + frameBytes > this.ctx.limits.sendQueueBytesMax) return 'queueFull';
     if (this.queue.length >= this.queue.lengthMax) return 'queueFull';
-    const frame = messageFrame(this.ctx.codec, msg, payloadBytes);
+    const frame = out.ownFrame(this.ctx.codec);
     const pushed = this.queue.push(frame);
     assert(pushed, 'the queue had room');
     this.queuedBytes += frame.length;

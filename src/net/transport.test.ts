@@ -271,6 +271,30 @@ describe('transport with clients', () => {
     expect(b.received.map((p) => p.msg)).toEqual(msgs.map((m) => `echo ${m}`));
   });
 
+  it('sends one message to several hosts with one encoding: connected, unreachable (queued) and itself', async () => {
+    let encodings = 0;
+    const counting: MessageCodec<string> = {
+      ...stringCodec,
+      encodeInto: (m, out, at) => {
+        encodings++;
+        return stringCodec.encodeInto(m, out, at);
+      },
+    };
+    const { ids } = await makeCluster(3);
+    const a = await startServer(must(ids[0]), { codec: counting });
+    const b = await startServer(must(ids[1]));
+    await waitFor(() => a.transport.isConnectedTo(b.transport.me), 'a to connect to b');
+    const idC = must(ids[2]).server.id;
+    expect(a.transport.isConnectedTo(idC)).toBe(false);
+    const before = encodings;
+    a.transport.sendAll([b.transport.me, idC, a.transport.me, b.transport.me], 'to all');
+    expect(encodings - before).toBe(1);
+    expect(a.transport.queuedTo(idC).frames).toBe(1);
+    const c = await startServer(must(ids[2]));
+    await waitFor(() => b.received.length === 2 && a.received.length === 1 && c.received.length === 1, 'every copy');
+    for (const node of [a, b, c]) for (const p of node.received) expect(p).toEqual({ src: a.transport.me, dst: node.transport.me, msg: 'to all' });
+  });
+
   it('works with a hand-written codec that has only encode and decode', async () => {
     const plain: MessageCodec<string> = { encode: stringCodec.encode, decode: stringCodec.decode };
     const { ids } = await makeCluster(2);

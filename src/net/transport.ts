@@ -28,7 +28,7 @@ import type { Logger } from './log.js';
 import { formatAddress, stderrLogger } from './log.js';
 import type { Security } from './connection.js';
 import { Connection, createListener, makeSecurity } from './connection.js';
-import { framePayloadBytes, frameHeaderBytes, messageFrame } from './frame.js';
+import { framePayloadBytes, frameHeaderBytes, OutgoingMessage } from './frame.js';
 import { OutboundLink } from './outbound-link.js';
 
 /** Receives each delivered packet. */
@@ -43,6 +43,8 @@ export interface Transport<M> {
    * or dropped (and counted). Never blocks and never throws for network reasons.
    */
   send(dst: HostId, msg: M): void;
+  /** Sends `msg` to each of `dsts`, as `send` to each in turn would, encoding it once. */
+  sendAll(dsts: readonly HostId[], msg: M): void;
   /** Where delivered packets go from now on. Until set, arriving packets are discarded. */
   setReceiver(receiver: PacketReceiver<M>): void;
   /** The counters so far (a snapshot). */
@@ -175,31 +177,53 @@ class TransportCore<M> implements Transport<M> {
   }
 
   send(dst: HostId, msg: M): void {
-    if (this.closed) {
-      this.drop('stopped');
+    const out = this.outgoing(msg, dst);
+    if (out !== null) this.sendOne(dst, out);
+  }
+
+  sendAll(dsts: readonly HostId[], msg: M): void {
+    const out = this.outgoing(msg, dsts[0] ?? this.me);
+    if (out === null) {
+      // Dropped before any destination: count the rest as the first was counted.
+      for (let i = 1; i < dsts.length; i++) this.drop(this.closed ? 'stopped' : 'frameTooLarge');
       return;
     }
-    // Sized once, here, where the frame maximum is enforced; the codec then writes the message
-    // straight into its frame on whichever path it takes.
+    for (const dst of dsts) this.sendOne(dst, out);
+  }
+
+  /**
+   * `msg` sized once, here, where the frame maximum is enforced (the codec then writes it straight
+   * into its frame on whichever path it takes, once however many peers it goes to); null, with
+   * the drop counted, when the transport is closed or the message is too large.
+   */
+  private outgoing(msg: M, dst: HostId): OutgoingMessage<M> | null {
+    if (this.closed) {
+      this.drop('stopped');
+      return null;
+    }
     const payloadBytes = framePayloadBytes(this.codec, msg, this.limits.frameBytesMax);
     if (!payloadBytes.ok) {
       this.logger(`dropped a message to ${shortId(dst)}: ${payloadBytes.error}`);
       this.drop('frameTooLarge');
-      return;
+      return null;
     }
+    return new OutgoingMessage(msg, payloadBytes.value);
+  }
+
+  private sendOne(dst: HostId, out: OutgoingMessage<M>): void {
     if (dst === this.me) {
-      this.sendToSelf(messageFrame(this.codec, msg, payloadBytes.value));
+      this.sendToSelf(out);
       return;
     }
     const link = this.links.get(dst);
     if (link !== undefined) {
-      const outcome = link.send(msg, payloadBytes.value);
+      const outcome = link.send(out);
       if (outcome !== 'sent' && outcome !== 'queued') this.drop(outcome);
       return;
     }
     const conn = this.inbound.get(dst);
     if (conn === undefined) this.drop('noRoute');
-    else if (!conn.writeMessage(msg, payloadBytes.value)) this.drop('backpressure');
+    else if (!conn.writeMessage(out)) this.drop('backpressure');
   }
 
   /** Listens for inbound connections; the bound address, or why listening failed. */
@@ -318,7 +342,9 @@ class TransportCore<M> implements Transport<M> {
   }
 
   /** A message to this host: copied through the codec (as the network would) and delivered later. */
-  private sendToSelf(frame: Buffer): void {
+  private sendToSelf(out: OutgoingMessage<M>): void {
+    // Through the codec, as to any peer: what arrives is a copy the sender cannot change.
+    const frame = out.frame ?? out.ownFrame(this.codec);
     const decoded = this.codec.decode(frame.subarray(frameHeaderBytes));
     assert(decoded.ok, () => `the codec cannot decode what it encoded: ${decoded.ok ? '' : decoded.error.message}`);
     if (!this.loopback.push(decoded.value)) {
