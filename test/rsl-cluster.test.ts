@@ -140,6 +140,14 @@ describe('three IronRSL replicas over TLS', () => {
       expect(lines.length).toBe(2 * ops + Number(m?.[2]));
       const lin = spawnIronfleet('lin', ['lin', history, '--model', 'counter']);
       expect(await lin.exited, lin.lines.join('\n') + lin.errLines.join('\n')).toBe(0);
+      // --json: the summary as the only line on stdout.
+      const jsonClient = spawnIronfleet('json-client', ['rsl', 'client', servicePath, '--app', 'counter', '--threads', '2', '--duration', '0.5', '--json']);
+      expect(await jsonClient.exited, jsonClient.errLines.join('\n')).toBe(0);
+      expect(jsonClient.lines.length, jsonClient.lines.join('\n')).toBe(1);
+      const parsed = JSON.parse(jsonClient.lines[0] ?? '') as Record<string, unknown>;
+      expect(Object.keys(parsed).sort()).toEqual(['elapsedMs', 'errors', 'ops', 'opsPerSecond', 'p50Ms', 'p99Ms', 'resends', 'unfinished']);
+      expect(parsed['errors']).toBe(0);
+      expect(Number.isInteger(parsed['ops'])).toBe(true);
     } finally {
       await Promise.all(servers.map((p) => p.stop()));
     }
@@ -215,6 +223,8 @@ describe('ironfleet rsl errors', () => {
       [['rsl', 'client', 'x.json', '--app', 'lock'], "--app 'lock' is not counter or kv"],
       [['rsl', 'client', 'x.json', '--app', 'kv', '--threads', '0'], '--threads must be at least 1'],
       [['rsl', 'client', 'x.json', '--app', 'kv', '--set-fraction', '0.8', '--delete-fraction', '0.5'], 'add up to more than 1'],
+      [['rsl', 'serve', 'x.json', 'y.json', '--app', 'kv', '--log-length-max', '65'], '--log-length-max must be at most 64'],
+      [['rsl', 'serve', 'x.json', 'y.json', '--app', 'kv', '--heartbeat-period-ms', '0'], '--heartbeat-period-ms must be at least 1'],
       [['rsl', 'frobnicate'], "unknown subcommand 'frobnicate'"],
     ];
     for (const [args, message] of cases) {

@@ -14,6 +14,12 @@ import type { HostId, Packet } from '../framework/types.js';
  * protocol action the step claims, applied to abstract(state before) with the packet received and
  * the clock read, yields abstract(state after) and exactly the packets sent. A step that claims no
  * action must change nothing and send nothing (a stutter).
+ *
+ * Packets are abstracted too: an implementation message (type `M`) may carry more than the
+ * protocol's (type `N`), for example a session number that the protocol folds into the client's
+ * identity. The monitor then takes a packet abstraction, mapping every implementation packet to the
+ * protocol packet it stands for; the packet received is abstracted before the protocol action runs,
+ * and the packets sent are abstracted before they are compared. When `M` is `N` it is the identity.
  */
 
 /** What kind of refinement failure a step showed. */
@@ -50,18 +56,25 @@ export interface MonitorStats {
   readonly actions: Map<string, number>;
 }
 
+/** Maps an implementation packet (message type `M`) to the protocol packet (message type `N`) it stands for. */
+export type PacketAbstraction<M, N> = (p: Packet<M>) => Packet<N>;
+
 /**
  * An ImplHost that behaves exactly like `host` but checks every step against `protocol`, throwing
- * RefinementViolation on the first step that does not refine it.
+ * RefinementViolation on the first step that does not refine it. `abstractPacket` maps the host's
+ * packets to the protocol's.
  */
-export class MonitoredHost<C, S, M> implements ImplHost<S, M> {
+export class MonitoredHost<C, S, M, N = M> implements ImplHost<S, M> {
   /** What has been checked so far. */
   readonly stats: MonitorStats = { steps: 0, stutters: 0, actions: new Map() };
 
   /** The journaling wrapper of the last environment seen: hosts are stepped with the same one. */
   private journaling: { env: HostEnvironment<M>; wrapper: JournalingEnvironment<M> } | null = null;
 
-  constructor(readonly inner: ImplHost<S, M>, private readonly protocol: HostProtocol<C, S, M>) {}
+  constructor(
+    readonly inner: ImplHost<S, M>, private readonly protocol: HostProtocol<C, S, N>,
+    private readonly abstractPacket: PacketAbstraction<M, N>,
+  ) {}
 
   step(env: HostEnvironment<M>): StepReport {
     const before = this.inner.abstract();
@@ -91,9 +104,10 @@ export class MonitoredHost<C, S, M> implements ImplHost<S, M> {
     if (action === undefined) return fail('unknownAction', `the protocol has no action '${report.action}'`);
     const receives = journalReceives(journal);
     if (receives.length > 1) fail('tooManyReceives', `${receives.length} packets received in one step`);
-    const packet = receives[0];
+    const received = receives[0];
+    const packet = received !== undefined ? this.abstractPacket(received) : undefined;
     const nowMs = journalClock(journal);
-    const input: HostInput<M> = { ...(packet !== undefined ? { packet } : {}), ...(nowMs !== undefined ? { nowMs } : {}) };
+    const input: HostInput<N> = { ...(packet !== undefined ? { packet } : {}), ...(nowMs !== undefined ? { nowMs } : {}) };
     const outcome = action(before, input);
     if (!isEnabled(outcome)) return fail('notEnabled', outcome.why);
     if (!this.protocol.equal(outcome.state, after)) {
@@ -113,23 +127,42 @@ export class MonitoredHost<C, S, M> implements ImplHost<S, M> {
     return this.inner.wakeAfterMs(nowMs);
   }
 
-  private sentDifference(expected: readonly Packet<M>[], actual: readonly Packet<M>[]): string | null {
+  private sentDifference(expected: readonly Packet<N>[], actual: readonly Packet<M>[]): string | null {
     if (expected.length !== actual.length) {
       return `protocol sends ${expected.length} packet(s), implementation sent ${actual.length}`;
     }
     for (let i = 0; i < expected.length; i++) {
       const e = expected[i];
-      const a = actual[i];
-      if (e === undefined || a === undefined) continue;
+      const sent = actual[i];
+      if (e === undefined || sent === undefined) continue;
+      const a = this.abstractPacket(sent);
       if (e.src !== a.src || e.dst !== a.dst || !this.protocol.equalMsg(e.msg, a.msg)) {
-        return `packet ${i}: protocol sends ${JSON.stringify(e)}, implementation sent ${JSON.stringify(a)}`;
+        const shown = (a as unknown) === sent ? JSON.stringify(a) : `${JSON.stringify(sent)}, which stands for ${JSON.stringify(a)}`;
+        return `packet ${i}: protocol sends ${JSON.stringify(e)}, implementation sent ${shown}`;
       }
     }
     return null;
   }
 }
 
-/** Wraps `host` in a refinement monitor for `protocol`. */
-export function monitor<C, S, M>(host: ImplHost<S, M>, protocol: HostProtocol<C, S, M>): MonitoredHost<C, S, M> {
-  return new MonitoredHost(host, protocol);
+/** The packet abstraction of an implementation whose messages are the protocol's: every packet is itself. */
+export function samePacket<M>(p: Packet<M>): Packet<M> {
+  return p;
+}
+
+/**
+ * Wraps `host` in a refinement monitor for `protocol`. When the host's messages are not the
+ * protocol's, `abstractPacket` maps each of its packets to the protocol packet it stands for.
+ */
+// `NoInfer`: the message type is the host's, so a protocol over other messages needs an abstraction
+// (host methods are bivariant, so inferring it from both would accept a missing one).
+export function monitor<C, S, M>(host: ImplHost<S, M>, protocol: HostProtocol<C, S, NoInfer<M>>): MonitoredHost<C, S, M, M>;
+export function monitor<C, S, M, N>(
+  host: ImplHost<S, M>, protocol: HostProtocol<C, S, N>, abstractPacket: PacketAbstraction<M, N>,
+): MonitoredHost<C, S, M, N>;
+export function monitor<C, S, M, N>(
+  host: ImplHost<S, M>, protocol: HostProtocol<C, S, N>, abstractPacket?: PacketAbstraction<M, N>,
+): MonitoredHost<C, S, M, N> {
+  // Without an abstraction the first overload applies, so M is N.
+  return new MonitoredHost(host, protocol, abstractPacket ?? (samePacket as unknown as PacketAbstraction<M, N>));
 }

@@ -15,14 +15,17 @@ import type { HistoryEvent } from '../lin/types.js';
 import { describeFileError, loadServiceFile, type ServiceConfig } from '../net/service-file.js';
 import { shortId } from '../net/identity.js';
 import type { Logger } from '../net/log.js';
-import { RslClientClosedError, RslSession } from '../rsl/client.js';
-import { startRslServer } from '../rsl/server.js';
+import { RslClient, RslClientClosedError, rslClientSessionsMax } from '../rsl/client.js';
+import { rslServerParams, startRslServer } from '../rsl/server.js';
+import type { RslParams } from '../rsl/protocol/types.js';
+import { rslBatchLengthMax, rslVotesLengthMax } from '../rsl/wire.js';
 import type { ServiceFactory } from '../rsl/service.js';
 import { checkDeterministic, serviceFactoryProblems, serviceShape, validateService } from '../rsl/service.js';
 
 /**
  * `ironfleet rsl serve` and `ironfleet rsl client`: an IronRSL replica process, and IronFleet's
- * client programs (closed-loop threads, each one client session with one request outstanding).
+ * client programs (closed-loop threads, one request outstanding each, over the sessions of one
+ * client host).
  * The workload runner is exported for `ironfleet demo`.
  */
 
@@ -65,6 +68,34 @@ export async function resolveService(app: string, cwd: string, exportName?: stri
   return valid;
 }
 
+/**
+ * The protocol parameters a server takes as flags, by flag name: every replica of a service must
+ * be given the same values. Defaults are `rslServerParams`; the wire's limits bound them.
+ */
+const serveParams = {
+  'batch-size-max': { param: 'batchSizeMax', help: 'most requests in one slot', max: rslBatchLengthMax },
+  'batch-delay-ms': { param: 'batchDelayMs', help: 'how long an incomplete batch may wait to fill, in ms', max: 60_000 },
+  'eager-slots-max': { param: 'eagerSlotsMax', help: 'an incomplete batch is proposed at once while fewer slots than this are in flight', max: rslVotesLengthMax },
+  'heartbeat-period-ms': { param: 'heartbeatPeriodMs', help: 'time between two heartbeats of a replica, in ms', max: 60_000 },
+  'view-timeout-baseline-ms': { param: 'viewTimeoutBaselineMs', help: 'how long requests may stay unexecuted before a replica suspects the leader, in ms (doubles per view change)', max: 3_600_000 },
+  'log-length-max': { param: 'logLengthMax', help: 'most slots of votes an acceptor keeps (the leader\'s window)', max: rslVotesLengthMax },
+} as const satisfies Record<string, { param: keyof RslParams; help: string; max: number }>;
+
+function paramFlags(): CommandSpec['flags'] {
+  const flags: Record<string, CommandSpec['flags'][string]> = {};
+  for (const [flag, { param, help, max }] of Object.entries(serveParams)) {
+    flags[flag] = { type: 'number', value: 'N', help: `${help} (default ${rslServerParams[param]})`, integer: true, min: param === 'batchDelayMs' || param === 'eagerSlotsMax' ? 0 : 1, max };
+  }
+  return flags;
+}
+
+/** `rslServerParams` with the values of the parameter flags given. */
+function paramsOf(numbers: ReadonlyMap<string, number>): RslParams {
+  const params: Record<string, number> = { ...rslServerParams };
+  for (const [flag, { param }] of Object.entries(serveParams)) params[param] = numbers.get(flag) ?? rslServerParams[param];
+  return params as unknown as RslParams;
+}
+
 const serveSpec: CommandSpec = {
   name: 'ironfleet rsl serve',
   summary: 'Serves one replica of an IronRSL service over TLS. Prints "ready NAME ADDRESS:PORT" once it accepts ' +
@@ -82,6 +113,7 @@ const serveSpec: CommandSpec = {
     export: { type: 'string', value: 'NAME', help: 'with --app PATH: the export to use' },
     'data-dir': { type: 'string', value: 'DIR', help: "keep the replica's promises and votes here, synced, to survive restarts (default: memory only)" },
     checked: { type: 'boolean', help: 'check every step against the protocol with the refinement monitor' },
+    ...paramFlags(),
   },
 };
 
@@ -90,8 +122,9 @@ export const clientDrainMsMax = 10_000;
 
 const clientSpec: CommandSpec = {
   name: 'ironfleet rsl client',
-  summary: 'Runs IronFleet\'s client program against an IronRSL service: THREADS closed-loop threads, each a client ' +
-    'session with its own key and one request outstanding, for DURATION seconds (then up to ' +
+  summary: 'Runs IronFleet\'s client program against an IronRSL service: THREADS closed-loop threads, each with one ' +
+    'request outstanding in a client session of its own, all sessions over one client host (one key, one connection ' +
+    'per replica), for DURATION seconds (then up to ' +
     `${clientDrainMsMax / 1000} s more for requests still outstanding). The counter client increments; the kv client ` +
     'gets, sets and deletes on --keys keys. Prints "#req THREAD N MS" per request with --print, and always a final ' +
     'summary line: ops, ops/s, latency p50 and p99, errors (refused or unreadable replies) and unfinished requests. ' +
@@ -101,13 +134,14 @@ const clientSpec: CommandSpec = {
   positionals: [{ name: 'SERVICE', help: 'the service file written by ironfleet certs' }],
   flags: {
     app: { type: 'string', value: 'APP', help: 'the service the replicas run: counter or kv' },
-    threads: { type: 'number', value: 'N', help: 'client threads, each its own session (default 4)', integer: true, min: 1, max: 1024 },
+    threads: { type: 'number', value: 'N', help: 'client threads, each its own session (default 4)', integer: true, min: 1, max: rslClientSessionsMax },
     duration: { type: 'number', value: 'S', help: 'seconds to send requests for (default 10)', min: 0.1, max: 86_400 },
     'set-fraction': { type: 'number', value: 'F', help: 'kv: fraction of requests that are sets (default 0.25)', min: 0, max: 1 },
     'delete-fraction': { type: 'number', value: 'F', help: 'kv: fraction of requests that are deletes (default 0.05)', min: 0, max: 1 },
     keys: { type: 'number', value: 'N', help: 'kv: how many keys the requests use (default 16)', integer: true, min: 1, max: 1_000_000 },
     print: { type: 'boolean', help: 'print "#req THREAD N MS" for every completed request' },
     history: { type: 'string', value: 'FILE', help: 'write the history of calls and returns here (JSON lines)' },
+    json: { type: 'boolean', help: 'print the summary as one JSON object (the only line on stdout; other lines go to stderr)' },
   },
 };
 
@@ -152,6 +186,7 @@ function serve(argv: readonly string[], io: CommandIo): Promise<number> {
       factory: factory.value,
       ...(dataDir !== undefined ? { dataDir } : {}),
       checked: args.booleans.has('checked'),
+      params: paramsOf(args.numbers),
       out: io.out,
       log: io.err,
     });
@@ -173,6 +208,7 @@ export type RslClientApp = 'counter' | 'kv';
 export interface RslWorkloadOptions {
   readonly service: ServiceConfig;
   readonly app: RslClientApp;
+  /** Closed-loop threads, so sessions of the one client host: 1 to `rslClientSessionsMax`. */
   readonly threads: number;
   /** kv: fraction of sets, of deletes (the rest are gets), and how many keys. */
   readonly setFraction: number;
@@ -212,14 +248,15 @@ function quantile(sorted: readonly number[], p: number): number {
 }
 
 /**
- * A closed-loop workload against an IronRSL service: `threads` sessions, each sending its next
- * request as soon as the last is answered, recording every call and return (wall-clock times) for
- * the linearizability checker.
+ * A closed-loop workload against an IronRSL service: `threads` threads, each sending its next
+ * request as soon as the last is answered, over one `RslClient` with a session per thread (one
+ * client host: one key, one connection per replica), recording every call and return (wall-clock
+ * times) for the linearizability checker. A thread is one client of the history.
  */
 export class RslWorkload {
   /** The history so far: kv or counter operations, as `ironfleet lin` reads them. */
   readonly history: HistoryEvent[] = [];
-  private readonly sessions: RslSession[];
+  private readonly client: RslClient;
   private readonly latencies: number[] = [];
   private readonly threads: Promise<void>[] = [];
   private readonly prng = new Prng(Date.now());
@@ -231,29 +268,27 @@ export class RslWorkload {
   /** Refused or unreadable replies so far. */
   errors = 0;
 
-  /** Opens the sessions (they dial the replicas); `start` sends the first requests. */
+  /** Opens the client (it dials the replicas); `start` sends the first requests. */
   constructor(private readonly options: RslWorkloadOptions) {
-    this.sessions = Array.from({ length: options.threads }, () => new RslSession({
-      service: options.service, ...(options.logger !== undefined ? { logger: options.logger } : {}),
-    }));
+    this.client = new RslClient({
+      service: options.service, sessions: options.threads, ...(options.logger !== undefined ? { logger: options.logger } : {}),
+    });
   }
 
   /** The replica most sessions believe leads (the last a leader hint named, or a timeout moved to). */
   leaderGuess(): string {
-    const votes = new Map<string, number>();
-    for (const s of this.sessions) votes.set(s.leaderGuess, (votes.get(s.leaderGuess) ?? 0) + 1);
-    return [...votes].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '';
+    return this.client.leaderGuess;
   }
 
   /** Starts every thread. */
   start(): void {
     this.startedAt = performance.now();
-    this.sessions.forEach((s, i) => this.threads.push(this.thread(s, i + 1)));
+    for (let i = 1; i <= this.options.threads; i++) this.threads.push(this.thread(i));
   }
 
   /**
    * Stops sending new requests, waits up to `drainMs` for those outstanding, then closes the
-   * sessions (requests still unanswered stay unfinished in the history) and summarizes.
+   * client (requests still unanswered stay unfinished in the history) and summarizes.
    */
   async stop(drainMs: number): Promise<RslWorkloadSummary> {
     this.stopping = true;
@@ -261,9 +296,9 @@ export class RslWorkload {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(this.threads), new Promise((resolve) => { timer = setTimeout(resolve, drainMs); })]);
     clearTimeout(timer);
-    const unfinished = this.sessions.filter((s) => s.busy).length;
-    const resends = this.sessions.reduce((n, s) => n + s.totalResends, 0);
-    await Promise.all(this.sessions.map((s) => s.close()));
+    const unfinished = this.client.pending;
+    const resends = this.client.totalResends;
+    await this.client.close();
     await Promise.all(this.threads);
     const sorted = [...this.latencies].sort((a, b) => a - b);
     const elapsedMs = Math.max(1, this.stoppedAt - this.startedAt);
@@ -305,8 +340,9 @@ export class RslWorkload {
     return out.ok && out.value.kind === 'returned' ? out.value.output : null;
   }
 
-  private async thread(session: RslSession, thread: number): Promise<void> {
-    const client = shortId(session.id);
+  private async thread(thread: number): Promise<void> {
+    // Unique across client processes (the host's key) and threads, so histories can be concatenated.
+    const client = `${shortId(this.client.hostId)}.${thread}`;
     for (let n = 1; !this.stopping; n++) {
       const { payload, op } = this.nextRequest(thread, n);
       const id = `${client}-${n}`;
@@ -314,7 +350,7 @@ export class RslWorkload {
       const t0 = performance.now();
       let reply: Uint8Array;
       try {
-        reply = await session.request(payload);
+        reply = await this.client.submit(payload);
       } catch (e) {
         if (e instanceof RslClientClosedError) return;
         throw e;
@@ -354,12 +390,16 @@ function client(argv: readonly string[], io: CommandIo): Promise<number> {
     const threads = args.numbers.get('threads') ?? 4;
     const durationMs = (args.numbers.get('duration') ?? 10) * 1000;
     const print = args.booleans.has('print');
+    const json = args.booleans.has('json');
+    // With --json, stdout carries the summary object alone.
+    const say = json ? io.err : io.out;
+    if (json && print) throw new UsageError('--print and --json both write to stdout: choose one');
     const historyPath = args.strings.get('history');
     const workload = new RslWorkload({
       service: service.value, app, threads, setFraction, deleteFraction, keys: args.numbers.get('keys') ?? 16,
       ...(print ? { onRequest: (t: number, n: number, ms: number) => io.out(`#req ${t} ${n} ${ms.toFixed(3)}`) } : {}),
     });
-    io.out(`client: ${threads} thread${threads === 1 ? '' : 's'} of ${app} requests to ${service.value.name} ` +
+    say(`client: ${threads} thread${threads === 1 ? '' : 's'} of ${app} requests to ${service.value.name} ` +
       `(${service.value.servers.length} replicas) for ${durationMs / 1000} s`);
     let interrupted = false;
     let wake: () => void = () => {};
@@ -380,7 +420,7 @@ function client(argv: readonly string[], io: CommandIo): Promise<number> {
     const summary = await workload.stop(interrupted ? 0 : clientDrainMsMax);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    io.out(formatSummary(summary));
+    io.out(json ? JSON.stringify(summary) : formatSummary(summary));
     if (historyPath !== undefined) {
       try {
         writeFileSync(historyPath, formatHistory(workload.history));
@@ -388,7 +428,7 @@ function client(argv: readonly string[], io: CommandIo): Promise<number> {
         io.err(`ironfleet rsl client: cannot write the history to ${historyPath}: ${errorText(e)}`);
         return 1;
       }
-      io.out(`history: ${workload.history.length} events written to ${historyPath} (check with: ironfleet lin ${historyPath} --model ${app})`);
+      say(`history: ${workload.history.length} events written to ${historyPath} (check with: ironfleet lin ${historyPath} --model ${app})`);
     }
     return 0;
   });

@@ -106,11 +106,16 @@ export interface RslModelOptions {
   readonly name?: string;
 }
 
-/** The model's parameters: 1 ms timers so that the clock bound counts timeouts, batches of one request. */
+/**
+ * The model's parameters: 1 ms timers so that the clock bound counts timeouts, batches of one
+ * request, and the eager rule of the servers (a leader with no slot in flight proposes at once;
+ * with one in flight it starts the batch timer), so both ways to nominate are explored.
+ */
 export const rslModelParams: RslParams = {
   ...defaultRslParams,
   batchSizeMax: 1,
   batchDelayMs: 0,
+  eagerSlotsMax: 1,
   heartbeatPeriodMs: 1,
   viewTimeoutBaselineMs: 1,
   logLengthMax: 2,

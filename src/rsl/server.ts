@@ -1,21 +1,19 @@
 import type { ImplHost } from '../framework/host.js';
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
-import { monitor } from '../check/monitor.js';
 import { describeFileError, loadServerIdentity } from '../net/service-file.js';
 import { startServerTransport } from '../net/transport.js';
 import { HostEventLoop, type StopReason } from '../net/event-loop.js';
 import { openDataDir } from '../net/file-store.js';
 import type { Logger } from '../net/log.js';
 import { RslReplica } from './impl/replica.js';
-import type { ReplicaState, RslConstants } from './protocol/replica.js';
-import { rslProtocol } from './protocol/replica.js';
+import type { RslConstants } from './protocol/replica.js';
 import type { Ballot, RslParams } from './protocol/types.js';
 import { balEq, defaultRslParams, validateRslParams } from './protocol/types.js';
 import type { ServiceFactory } from './service.js';
-import { serviceAppSpec } from './service.js';
+import { checkedRslReplica } from './checked.js';
 import type { RslImplMsg } from './wire.js';
-import { rslCodec, rslReplyCacheLengthMax, rslWireProblems } from './wire.js';
+import { rslBatchLengthMax, rslCodec, rslReplyCacheLengthMax, rslVotesLengthMax, rslWireProblems } from './wire.js';
 
 /**
  * An IronRSL server process: one replica (src/rsl/impl) of a service on the TLS transport, driven
@@ -27,12 +25,27 @@ import { rslCodec, rslReplyCacheLengthMax, rslWireProblems } from './wire.js';
  */
 
 /**
- * The parameters a server runs with: IronFleet's defaults, except that the reply cache holds up to
- * `rslReplyCacheLengthMax` (4096) clients. The cache has no eviction (docs/rsl.md §7), and every
- * client session has its own key, so the protocol's default of 255 would let a long-running
- * service serve only a few hundred sessions in its life.
+ * The parameters a server runs with (`ironfleet rsl serve` takes each as a flag), tuned by
+ * `ironfleet bench rsl` from IronFleet's defaults (docs/rsl.md, "Speed"):
+ * - `eagerSlotsMax` 4: a lone request is proposed at once (IronFleet's leader waits
+ *   `batchDelayMs`, 10 ms, for every incomplete batch), and under load requests gather into full
+ *   batches while four slots are in flight; the timer stays as the fallback.
+ * - `batchSizeMax` 100 (the wire's most) and `logLengthMax` 64 (the wire's most votes in a 1b):
+ *   the leader's window of slots is what bounds throughput, so each slot carries more and there
+ *   are more of them.
+ * - `heartbeatPeriodMs` 10: acceptors truncate, and so the window slides, when heartbeats report
+ *   what a quorum executed; at IronFleet's 100 ms the window was full most of the time.
+ * - `clientsMax` `rslReplyCacheLengthMax` (4096): the cache has no eviction (docs/rsl.md §7) and
+ *   every client session is a client of its own.
  */
-export const rslServerParams: RslParams = { ...defaultRslParams, clientsMax: rslReplyCacheLengthMax };
+export const rslServerParams: RslParams = {
+  ...defaultRslParams,
+  batchSizeMax: rslBatchLengthMax,
+  eagerSlotsMax: 4,
+  logLengthMax: rslVotesLengthMax,
+  heartbeatPeriodMs: 10,
+  clientsMax: rslReplyCacheLengthMax,
+};
 
 /** How to run an IronRSL server. */
 export interface RslServerOptions {
@@ -46,7 +59,11 @@ export interface RslServerOptions {
    * rejoin (it could break promises it made).
    */
   readonly dataDir?: string;
-  /** Run every step under the refinement monitor against `rslProtocol(serviceAppSpec(factory))`. */
+  /**
+   * Run every step under the refinement monitor against `rslProtocol(serviceVersionSpec(factory))`
+   * (`checkedRslReplica`, src/rsl/checked.ts), a client session's packets standing for its session
+   * client id's (`rslPacketAbstraction`).
+   */
   readonly checked: boolean;
   /** The protocol's parameters (default `rslServerParams`); every replica must use the same. */
   readonly params?: RslParams;
@@ -83,9 +100,7 @@ export async function startRslServer(options: RslServerOptions): Promise<Result<
   const recovered = RslReplica.recover(constants, server.id, disk, options.factory);
   if (!recovered.ok) return err(`cannot recover the replica state: ${recovered.error.kind}: ${recovered.error.detail}`);
   const replica = recovered.value;
-  const host: ImplHost<ReplicaState<Uint8Array>, RslImplMsg> = options.checked
-    ? monitor(replica, rslProtocol(serviceAppSpec(options.factory)))
-    : replica;
+  const host: ImplHost<unknown, RslImplMsg> = options.checked ? checkedRslReplica(replica, options.factory) : replica;
 
   const transport = await startServerTransport({ server: identity, acceptClients: true, codec: rslCodec, logger: options.log });
   if (!transport.ok) return err(transport.error);

@@ -62,6 +62,9 @@ export interface ServiceFactory<S extends ServiceState = ServiceState> {
  * Generic but slow (a whole snapshot per request), which suits model checking tiny configurations
  * and checking a user's service against the spec; an app may provide a faster `AppSpec` of its
  * own that agrees with this one (as `counterAppSpec` and `kvAppSpec` in src/apps do, tested).
+ * `serviceVersionSpec` (src/rsl/app-version.ts) is this spec for any service at the cost of its
+ * own `handleRequest`, over app versions instead of bytes: what a running replica is checked
+ * against (`rsl serve --checked`).
  *
  * A service that breaks its contract (throws, refuses its own snapshot) fails an assertion naming
  * the service: that is a bug in the service, and the spec cannot say what it should have done.
@@ -86,7 +89,7 @@ export function serviceAppSpec<S extends ServiceState>(factory: ServiceFactory<S
 }
 
 /** Runs one call into a service's code, turning a throw (a bug in the service) into an assertion failure naming it. */
-function callService<T>(factory: ServiceFactory<ServiceState>, what: string, call: () => T): T {
+export function callService<T>(factory: ServiceFactory<ServiceState>, what: string, call: () => T): T {
   try {
     return call();
   } catch (e) {

@@ -9,6 +9,7 @@ import { monitor } from '../check/monitor.js';
 import type { DurableStore, HostEnvironment } from '../framework/host.js';
 import type { Packet } from '../framework/types.js';
 import { kvService } from '../apps/kv.js';
+import { counterRequest, counterService, decodeCounterValue } from '../apps/counter.js';
 import { RslReplica } from './impl/replica.js';
 import type { RslConstants } from './protocol/replica.js';
 import { rslProtocol } from './protocol/replica.js';
@@ -32,24 +33,24 @@ function scriptedEnv(me: string, packets: Packet<RslImplMsg>[]): HostEnvironment
   const queue = [...packets];
   return { me, receive: () => queue.shift() ?? null, now: () => 0, send: () => undefined, disk: memoryDisk(), emit: () => undefined };
 }
-import { rslCodec, rslWireCodec } from './wire.js';
+import { fitsRslHostId, parseSessionClientId, rslCodec, rslHostIdBytesMax, rslPacketAbstraction, rslWireCodec, sessionClientId } from './wire.js';
 
 const ballot = { seqno: 3, proposer: 1 };
 const batch = [{ client: 'c0', seqno: 7, payload: Uint8Array.of(1, 2) }, { client: 'c1', seqno: 1, payload: new Uint8Array(0) }];
 
 describe('IronRSL wire format', () => {
   const messages: RslImplMsg[] = [
-    { type: 'request', seqno: 1, payload: Uint8Array.of(9) },
+    { type: 'request', session: 4_000_000_000, seqno: 1, payload: Uint8Array.of(9) },
     { type: '1a', ballot },
     { type: '1b', ballot, logTruncationPoint: 4, votes: new Map([[6, { maxVBal: ballot, maxVal: batch }], [4, { maxVBal: { seqno: 1, proposer: 0 }, maxVal: [] }]]) },
     { type: '2a', ballot, opn: 5, batch },
     { type: '2b', ballot, opn: 5, batch },
     { type: 'heartbeat', ballot, suspicious: true, opsComplete: 12 },
-    { type: 'reply', seqno: 7, reply: Uint8Array.of(0) },
+    { type: 'reply', session: 0, seqno: 7, reply: Uint8Array.of(0) },
     { type: 'appStateRequest', ballot, opn: 9 },
     { type: 'appStateSupply', ballot, opn: 9, state: { app: Uint8Array.of(1, 2, 3), replyCache: new Map([['c1', { client: 'c1', seqno: 1, reply: Uint8Array.of(4) }], ['c0', { client: 'c0', seqno: 2, reply: new Uint8Array(0) }]]) } },
     { type: 'startingPhase2', ballot, logTruncationPoint: 3 },
-    { type: 'leaderHint', seqno: 2, leader: 'r1' },
+    { type: 'leaderHint', session: 3, seqno: 2, leader: 'r1' },
   ];
 
   it('round-trips every message type, maps included, and encodes canonically', () => {
@@ -74,6 +75,80 @@ describe('IronRSL wire format', () => {
     expect(rslCodec.decode(repeated).ok).toBe(false);
     expect(rslCodec.decode(Uint8Array.of(2, 0, 0)).ok).toBe(false);
     expect(rslCodec.decode(Uint8Array.of(200)).ok).toBe(false);
+  });
+});
+
+describe('IronRSL client sessions', () => {
+  const host = 'f'.repeat(64);
+
+  it('names session s of host H as the client H/s, and parses back exactly such names', () => {
+    expect(sessionClientId(host, 0)).toBe(`${host}/0`);
+    for (const [h, session] of [[host, 0], [host, 2 ** 32 - 1], ['c0', 7], ['a/1', 2]] as const) {
+      expect(parseSessionClientId(sessionClientId(h, session))).toEqual({ host: h, session });
+    }
+    for (const id of ['c0', '/3', 'c0/', 'c0/01', 'c0/-1', 'c0/1.5', 'c0/1e3', 'c0/ 1', `c0/${2 ** 32}`, 'c0/99999999999']) {
+      expect(parseSessionClientId(id), id).toBeNull();
+    }
+    // A transport host's longest session client id fits the wire; 'é' is two bytes of UTF-8.
+    expect(fitsRslHostId(sessionClientId(host, 2 ** 32 - 1))).toBe(true);
+    expect(fitsRslHostId('é'.repeat(rslHostIdBytesMax / 2))).toBe(true);
+    expect(fitsRslHostId('é'.repeat(rslHostIdBytesMax / 2 + 1))).toBe(false);
+  });
+
+  it('abstracts a request from H in session s to one from H/s, a reply or hint to H in session s to one to H/s, and nothing else', () => {
+    const payload = Uint8Array.of(1);
+    expect(rslPacketAbstraction({ src: 'h', dst: 'r0', msg: { type: 'request', session: 2, seqno: 5, payload } }))
+      .toEqual({ src: 'h/2', dst: 'r0', msg: { type: 'request', seqno: 5, payload } });
+    expect(rslPacketAbstraction({ src: 'r0', dst: 'h', msg: { type: 'reply', session: 3, seqno: 5, reply: payload } }))
+      .toEqual({ src: 'r0', dst: 'h/3', msg: { type: 'reply', seqno: 5, reply: payload } });
+    expect(rslPacketAbstraction({ src: 'r1', dst: 'h', msg: { type: 'leaderHint', session: 0, seqno: 5, leader: 'r0' } }))
+      .toEqual({ src: 'r1', dst: 'h/0', msg: { type: 'leaderHint', seqno: 5, leader: 'r0' } });
+    const heartbeat: Packet<RslImplMsg> = { src: 'r0', dst: 'r1', msg: { type: 'heartbeat', ballot, suspicious: false, opsComplete: 0 } };
+    expect(rslPacketAbstraction(heartbeat)).toBe(heartbeat);
+  });
+
+  it('executes each session of a host as its own client, answers each session, and never lets a host speak for another', () => {
+    // One replica, so it decides alone; its packets to itself come back, the rest are the clients'.
+    const constants: RslConstants = { config: { replicaIds: ['r0'] }, params: rslSimParams };
+    const factory = counterService as unknown as ServiceFactory;
+    const built = RslReplica.recover(constants, 'r0', memoryDisk(), factory);
+    if (!built.ok) throw new Error('no replica');
+    const replica = monitor(built.value, rslProtocol(serviceAppSpec(factory)), rslPacketAbstraction);
+    const inbox: Packet<RslImplMsg>[] = [];
+    const toClients: Packet<RslImplMsg>[] = [];
+    let nowMs = 0;
+    const env: HostEnvironment<RslImplMsg> = {
+      me: 'r0', receive: () => inbox.shift() ?? null, now: () => nowMs, disk: memoryDisk(), emit: () => undefined,
+      send: (dst, msg) => (dst === 'r0' ? inbox : toClients).push({ src: 'r0', dst, msg }),
+    };
+    const request = (src: string, session: number, seqno: number): void => {
+      inbox.push({ src, dst: 'r0', msg: { type: 'request', session, seqno, payload: counterRequest() } });
+    };
+    /** Steps until `count` replies have come, returning them as `dst session#seqno=value`. */
+    const replies = (count: number): string[] => {
+      const out: string[] = [];
+      for (let i = 0; i < 500 && out.length < count; i++) {
+        replica.step(env);
+        nowMs += 1;
+        for (const p of toClients.splice(0)) {
+          if (p.msg.type !== 'reply') continue;
+          const value = decodeCounterValue(p.msg.reply);
+          out.push(`${p.dst} ${p.msg.session}#${p.msg.seqno}=${value.ok ? value.value : '?'}`);
+        }
+      }
+      return out.sort();
+    };
+    request('h', 0, 1);
+    request('h', 1, 1);
+    expect(replies(2)).toEqual(['h 0#1=1', 'h 1#1=2']);
+    // A resend of session 0's request is answered from the cache, to session 0: not executed again.
+    request('h', 0, 1);
+    expect(replies(1)).toEqual(['h 0#1=1']);
+    // Host g's session 0 is another client than h's: its seqno 1 is new and runs.
+    request('g', 0, 1);
+    expect(replies(1)).toEqual(['g 0#1=3']);
+    expect([...replica.abstract().executor.replyCache.keys()].sort()).toEqual(['g/0', 'h/0', 'h/1']);
+    expect(replica.stats.actions.get('replyFromCache')).toBe(1);
   });
 });
 
@@ -124,7 +199,7 @@ describe('IronRSL in the simulator', () => {
     const built = RslReplica.recover(constants, 'r2', memoryDisk(), kvService as unknown as ServiceFactory, host);
     expect(built.ok).toBe(true);
     if (!built.ok) return;
-    const monitored = monitor(built.value, protocol);
+    const monitored = monitor(built.value, protocol, rslPacketAbstraction);
     const env = scriptedEnv('r2', [
       { src: 'r1', dst: 'r2', msg: { type: '1a', ballot: { seqno: 1, proposer: 1 } } },
       { src: 'r0', dst: 'r2', msg: { type: '2a', ballot: { seqno: 1, proposer: 0 }, opn: 0, batch: [] } },
@@ -134,7 +209,7 @@ describe('IronRSL in the simulator', () => {
     // The correct replica ignores that 2a.
     const correct = RslReplica.recover(constants, 'r2', memoryDisk(), kvService as unknown as ServiceFactory);
     if (!correct.ok) throw new Error('no replica');
-    const checked = monitor(correct.value, rslProtocol(app));
+    const checked = monitor(correct.value, rslProtocol(app), rslPacketAbstraction);
     const env2 = scriptedEnv('r2', [
       { src: 'r1', dst: 'r2', msg: { type: '1a', ballot: { seqno: 1, proposer: 1 } } },
       { src: 'r0', dst: 'r2', msg: { type: '2a', ballot: { seqno: 1, proposer: 0 }, opn: 0, batch: [] } },

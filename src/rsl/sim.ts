@@ -22,21 +22,21 @@ import { rslProtocol } from './protocol/replica.js';
 import { executeChosenBatch } from './protocol/refinement.js';
 import type { Ballot, Opn, Request, RequestBatch, RslParams } from './protocol/types.js';
 import { defaultRslParams, equalBatch, isReplica, quorumSize } from './protocol/types.js';
-import type { RslMsg } from './protocol/messages.js';
 import { RslReplica } from './impl/replica.js';
 import type { ServiceFactory, ServiceState } from './service.js';
 import { serviceAppSpec } from './service.js';
 import type { AppSpec, RslSpecState } from './spec.js';
 import { replyCorresponds, rslSpec, rslSpecInit } from './spec.js';
-import type { RslImplMsg } from './wire.js';
-import { rslCodec } from './wire.js';
+import type { RslImplMsg, RslProtocolMsg } from './wire.js';
+import { rslCodec, rslPacketAbstraction } from './wire.js';
 import { rslImplVariants, type RslImplBug } from './testing.js';
 
 /**
  * IronRSL in the deterministic simulator: three real implementation replicas (src/rsl/impl) of
  * the kv or counter service, every step under the refinement monitor against
- * `rslProtocol(serviceAppSpec(factory))`, every packet through the real codec, clients with one
- * request outstanding whose history is checked for linearizability, and outsiders sending every
+ * `rslProtocol(serviceAppSpec(factory))` (packets mapped by `rslPacketAbstraction`), every packet
+ * through the real codec, client hosts with one request outstanding, each request in one of a few
+ * sessions, whose history is checked for linearizability, and outsiders sending every
  * kind of message with ballots and slots near the current ones. Checked after every step: the
  * spec (the chosen prefix of the 2b packets executed in order takes a spec step or stutters, and
  * every reply corresponds to it); checked once faults stop: every pending request completes.
@@ -94,15 +94,24 @@ export const counterClientApp: RslClientApp<CounterInput, CounterOutput> = {
 /** When a client resends a request that has no reply, to every replica, in ms. */
 export const rslClientResendMs = 40;
 
+/** How many sessions each simulated client host has. */
+export const rslSimSessionsPerClient = 3;
+
 /**
- * A simulated IronRSL client: one request outstanding, sent to the replica a leader hint named
- * (replica 0 at first); when no reply comes within `rslClientResendMs`, sent to every replica
- * (docs/rsl.md §7, leader hints). Records each call and its return in the history.
+ * A simulated IronRSL client host: one request outstanding, in a session picked at random for each
+ * request (of `rslSimSessionsPerClient`, each with its own seqnos), sent to the replica a leader
+ * hint named (replica 0 at first); when no reply comes within `rslClientResendMs`, sent to every
+ * replica (docs/rsl.md §7, leader hints). Records each call and its return in the history.
+ *
+ * One request at a time keeps the host one sequential client of the history, as the checker needs;
+ * the sessions make replies and hints of the others arrive while one waits (stale ones, with equal
+ * seqnos), which a client that did not route them by session would take for its own.
  */
 export class RslSimClient<O, R> implements SimClient<RslImplMsg> {
-  private seqno = 0;
+  /** Per session, the seqno of its last request (0 before the first). */
+  private readonly seqnos: number[] = Array.from({ length: rslSimSessionsPerClient }, () => 0);
   private leader: HostId;
-  private waiting: { id: number; op: O; payload: Uint8Array; resendAtMs: number } | null = null;
+  private waiting: { id: number; op: O; payload: Uint8Array; session: number; seqno: number; resendAtMs: number } | null = null;
   private nextCallAtMs: number | null = null;
 
   constructor(
@@ -117,10 +126,13 @@ export class RslSimClient<O, R> implements SimClient<RslImplMsg> {
       const m = p.msg;
       const w = this.waiting;
       if (w === null || !isReplica({ replicaIds: this.replicas }, p.src)) continue;
-      if (m.type === 'leaderHint' && m.seqno === this.seqno && m.leader !== this.leader && this.replicas.includes(m.leader)) {
+      if (m.type !== 'leaderHint' && m.type !== 'reply') continue;
+      if (m.session !== w.session || m.seqno !== w.seqno) continue;
+      if (m.type === 'leaderHint') {
+        if (m.leader === this.leader || !this.replicas.includes(m.leader)) continue;
         this.leader = m.leader;
-        env.send(this.leader, { type: 'request', seqno: this.seqno, payload: w.payload });
-      } else if (m.type === 'reply' && m.seqno === this.seqno) {
+        env.send(this.leader, { type: 'request', session: w.session, seqno: w.seqno, payload: w.payload });
+      } else {
         const out = this.app.output(w.op, m.reply);
         // A reply that is not one for this operation is left out: the spec check judges replies.
         if (out.ok && out.value !== null) this.history.ret(w.id, out.value);
@@ -130,18 +142,21 @@ export class RslSimClient<O, R> implements SimClient<RslImplMsg> {
       }
     }
     const nowMs = env.now();
-    if (this.waiting !== null) {
-      if (nowMs < this.waiting.resendAtMs) return;
-      this.waiting.resendAtMs = nowMs + rslClientResendMs;
-      for (const r of this.replicas) env.send(r, { type: 'request', seqno: this.seqno, payload: this.waiting.payload });
+    const w = this.waiting;
+    if (w !== null) {
+      if (nowMs < w.resendAtMs) return;
+      w.resendAtMs = nowMs + rslClientResendMs;
+      for (const r of this.replicas) env.send(r, { type: 'request', session: w.session, seqno: w.seqno, payload: w.payload });
       return;
     }
     if (this.nextCallAtMs === null) this.nextCallAtMs = nowMs + this.prng.nextInt(5);
     if (nowMs < this.nextCallAtMs) return;
     const { payload, op } = this.app.nextRequest(this.prng);
-    this.seqno++;
-    this.waiting = { id: this.history.call(op), op, payload, resendAtMs: nowMs + rslClientResendMs };
-    env.send(this.leader, { type: 'request', seqno: this.seqno, payload });
+    const session = this.prng.nextInt(rslSimSessionsPerClient);
+    const seqno = (this.seqnos[session] ?? 0) + 1;
+    this.seqnos[session] = seqno;
+    this.waiting = { id: this.history.call(op), op, payload, session, seqno, resendAtMs: nowMs + rslClientResendMs };
+    env.send(this.leader, { type: 'request', session, seqno, payload });
   }
 
   wakeAfterMs(nowMs: number): number | null {
@@ -248,11 +263,11 @@ export function rslOutsiderMessage(prng: Prng, view: OutsiderView<ReplicaState<U
     { type: '2a', ballot, opn, batch: randomBatch(prng, clients) },
     { type: '2b', ballot, opn, batch: randomBatch(prng, clients) },
     { type: 'heartbeat', ballot, suspicious: prng.chance(0.5), opsComplete: opn },
-    { type: 'reply', seqno: near(3), reply: Uint8Array.of(1) },
+    { type: 'reply', session: prng.nextInt(rslSimSessionsPerClient), seqno: near(3), reply: Uint8Array.of(1) },
     { type: 'appStateRequest', ballot, opn },
     { type: 'appStateSupply', ballot, opn: opn + 1, state: { app: Uint8Array.of(prng.nextInt(256)), replyCache: new Map() } },
     { type: 'startingPhase2', ballot, logTruncationPoint: opn + 1 },
-    { type: 'leaderHint', seqno: near(3), leader: prng.pick(view.hostIds) },
+    { type: 'leaderHint', session: prng.nextInt(rslSimSessionsPerClient), seqno: near(3), leader: prng.pick(view.hostIds) },
   ];
   return { dst, msg: prng.pick(msgs) };
 }
@@ -264,29 +279,34 @@ export const rslOutsiders: SimOutsiders<ReplicaState<Uint8Array>, RslImplMsg> = 
   message: rslOutsiderMessage,
 };
 
-/** The parameters of simulated runs: IronFleet's, with timers shortened to fit a 2-second fault window. */
+/**
+ * The parameters of simulated runs: IronFleet's, with timers shortened to fit a 2-second fault
+ * window, and eager proposals as the servers make them (with IronFleet's short log window, so
+ * truncation and state transfer stay frequent).
+ */
 export const rslSimParams: RslParams = {
   ...defaultRslParams,
+  eagerSlotsMax: 2,
   batchDelayMs: 2,
   heartbeatPeriodMs: 10,
   viewTimeoutBaselineMs: 100,
 };
 
-/** A short rendering of a message for traces. */
-export function showRslMsg(m: RslMsg<Uint8Array>): string {
+/** A short rendering of a message for traces; `s1#4` is seqno 4 of session 1. */
+export function showRslMsg(m: RslImplMsg): string {
   const b = (x: Ballot): string => `${x.seqno}.${x.proposer}`;
   switch (m.type) {
-    case 'request': return `request(#${m.seqno}, ${m.payload.length}B)`;
+    case 'request': return `request(s${m.session}#${m.seqno}, ${m.payload.length}B)`;
     case '1a': return `1a(${b(m.ballot)})`;
     case '1b': return `1b(${b(m.ballot)}, ltp ${m.logTruncationPoint}, ${m.votes.size} votes)`;
     case '2a': return `2a(${b(m.ballot)}, opn ${m.opn}, ${m.batch.length} reqs)`;
     case '2b': return `2b(${b(m.ballot)}, opn ${m.opn}, ${m.batch.length} reqs)`;
     case 'heartbeat': return `heartbeat(${b(m.ballot)}, ${m.suspicious ? 'suspicious' : 'ok'}, ops ${m.opsComplete})`;
-    case 'reply': return `reply(#${m.seqno}, ${m.reply.length}B)`;
+    case 'reply': return `reply(s${m.session}#${m.seqno}, ${m.reply.length}B)`;
     case 'appStateRequest': return `appStateRequest(${b(m.ballot)}, opn ${m.opn})`;
     case 'appStateSupply': return `appStateSupply(${b(m.ballot)}, opn ${m.opn}, ${m.state.app.length}B)`;
     case 'startingPhase2': return `startingPhase2(${b(m.ballot)}, ltp ${m.logTruncationPoint})`;
-    case 'leaderHint': return `leaderHint(#${m.seqno}, ${m.leader})`;
+    case 'leaderHint': return `leaderHint(s${m.session}#${m.seqno}, ${m.leader})`;
     default: return 'unknown';
   }
 }
@@ -316,7 +336,7 @@ export function rslSystem(options: RslSimOptions = {}): SimSystem<ReplicaState<U
   const app = serviceAppSpec(factory);
   const constants: RslConstants = { config: { replicaIds: Array.from({ length: n }, (_, i) => `r${i}`) }, params: options.params ?? rslSimParams };
   const chosen = variant === 'correct' ? { host: RslReplica, protocol: rslProtocol(app) } : rslImplVariants(app, variant);
-  const protocol: HostProtocol<RslConstants, ReplicaState<Uint8Array>, RslImplMsg> = chosen.protocol;
+  const protocol: HostProtocol<RslConstants, ReplicaState<Uint8Array>, RslProtocolMsg> = chosen.protocol;
   const abstraction = incrementalRslAbstraction(app, constants);
   const clientIds = Array.from({ length: options.clients ?? 3 }, (_, i) => `c${i}`);
   return {
@@ -325,11 +345,15 @@ export function rslSystem(options: RslSimOptions = {}): SimSystem<ReplicaState<U
     config: constants,
     createHost: (id, disk, c) => RslReplica.recover(c, id, disk, factory, chosen.host),
     codec: rslCodec,
-    wrap: (h) => monitor(h, protocol),
+    wrap: (h) => monitor(h, protocol, rslPacketAbstraction),
     refinement: {
       spec: rslSpec(app),
       abstract: abstraction.abstract,
-      packetCorresponds: (s, p) => p.msg.type !== 'reply' || replyCorresponds(s, p.dst, p.msg.seqno, p.msg.reply),
+      // A reply to a session of a client host answers the session's client id.
+      packetCorresponds: (s, p) => {
+        const a = rslPacketAbstraction(p);
+        return a.msg.type !== 'reply' || replyCorresponds(s, a.dst, a.msg.seqno, a.msg.reply);
+      },
       // The abstraction reads the 2bs only; one per sender, ballot, slot and batch.
       networkKey: (p) => (p.msg.type === '2b' ? `${p.src}|${p.msg.ballot.seqno}.${p.msg.ballot.proposer}@${p.msg.opn}=${batchHash(p.msg.batch)}` : null),
       abstractionKey: abstraction.key,

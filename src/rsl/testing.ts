@@ -205,7 +205,7 @@ export function truncateToHighestCheckpoint<A>(): RslAction<A> {
 export function nominateIgnoringWindow<A>(): RslAction<A> {
   return (s, input) => {
     if (input.nowMs === undefined) return notEnabled('no clock reading');
-    const n = proposerNominate(s.proposer, s.constants.config, s.constants.params, s.acceptor.logTruncationPoint, input.nowMs, highestVote, s.constants.params.integerMax);
+    const n = proposerNominate(s.proposer, s.constants.config, s.constants.params, s.acceptor.logTruncationPoint, s.executor.opsComplete, input.nowMs, highestVote, s.constants.params.integerMax);
     if (n === null) return notEnabled('cannot nominate, or nothing to nominate');
     const sent = n.proposal === null ? [] : broadcast(s, { type: '2a', ballot: s.proposer.maxBallotISent1a, opn: n.proposal.opn, batch: n.proposal.batch });
     return { state: { ...s, proposer: n.proposer }, sent };
@@ -229,7 +229,7 @@ export function nominateIgnoringVotes<A>(): RslAction<A> {
     if (highestVote(p.received1bs, opn) !== null) {
       asGap.set('(gap)', { logTruncationPoint: 0, votes: new Map([[opn + 1, { maxVBal: ballotZero, maxVal: [] }]]) });
     }
-    const n = proposerNominate({ ...p, received1bs: asGap }, s.constants.config, s.constants.params, s.acceptor.logTruncationPoint, input.nowMs, () => null);
+    const n = proposerNominate({ ...p, received1bs: asGap }, s.constants.config, s.constants.params, s.acceptor.logTruncationPoint, s.executor.opsComplete, input.nowMs, () => null);
     if (n === null) return notEnabled('cannot nominate, or nothing to nominate');
     const sent = n.proposal === null ? [] : broadcast(s, { type: '2a', ballot: p.maxBallotISent1a, opn: n.proposal.opn, batch: n.proposal.batch });
     return { state: { ...s, proposer: { ...n.proposer, received1bs: p.received1bs } }, sent };

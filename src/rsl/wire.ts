@@ -1,11 +1,11 @@
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
 import type { DecodeError, SizedCodec } from '../framework/codec.js';
-import type { HostId } from '../framework/types.js';
+import type { HostId, Packet } from '../framework/types.js';
 import type { Value } from '../marshal/grammar.js';
 import { array, bool, bytes, record, u32, u64, union, utf8 } from '../marshal/grammar.js';
 import { compileCodec } from '../marshal/compile.js';
-import type { RslMsg } from './protocol/messages.js';
+import type { RslMsg, RslMsgOf } from './protocol/messages.js';
 import type { Reply, RslParams, Vote } from './protocol/types.js';
 
 /**
@@ -17,10 +17,23 @@ import type { Reply, RslParams, Vote } from './protocol/types.js';
  * The protocol's maps (a 1b's votes, a snapshot's reply cache) are arrays on the wire, sorted by
  * key: `rslCodec` encodes them in that order and refuses any other order or a repeated key, so the
  * format stays canonical (every accepted byte string is the encoding of its decoded message).
+ *
+ * Client sessions **[ours]**: one client host (one key, one connection per replica) carries many
+ * sessions, so `request`, `reply` and `leaderHint` carry a `session` number on the wire. The
+ * protocol knows only IronFleet's clients, each a `HostId`: session `s` of the authenticated host
+ * `H` is the protocol client `sessionClientId(H, s)`, and `rslPacketAbstraction` maps every
+ * implementation packet to the protocol packet it stands for.
  */
 
-/** The longest host id on the wire, in bytes of UTF-8 (ids are SHA-256 hex, 64 bytes, in `src/net`). */
+/**
+ * The longest host id on the wire, in bytes of UTF-8. Request clients in batches and reply caches
+ * are session client ids: a transport id (SHA-256 hex, 64 bytes, in `src/net`), '/', and a u32
+ * session in decimal (at most 10 digits), at most 75 bytes.
+ */
 export const rslHostIdBytesMax = 128;
+
+/** The largest session number on the wire (a u32). */
+export const rslSessionMax = 0xffff_ffff;
 
 /** The largest request payload on the wire, in bytes; `RslParams.requestBytesMax` must not exceed it. */
 export const rslRequestBytesMax = 64 * 1024;
@@ -53,26 +66,96 @@ const reply = record({ client: hostId, seqno: u64(), reply: bytes(rslReplyBytesM
 
 /** The grammar of IronRSL messages; union cases in the order of `RslMsg` (the order is the format). */
 export const rslMsgGrammar = union('type', {
-  request: record({ seqno: u64(), payload: bytes(rslRequestBytesMax) }),
+  request: record({ session: u32(), seqno: u64(), payload: bytes(rslRequestBytesMax) }),
   '1a': record({ ballot }),
   '1b': record({ ballot, logTruncationPoint: u64(), votes: array(vote, rslVotesLengthMax) }),
   '2a': record({ ballot, opn: u64(), batch }),
   '2b': record({ ballot, opn: u64(), batch }),
   heartbeat: record({ ballot, suspicious: bool(), opsComplete: u64() }),
-  reply: record({ seqno: u64(), reply: bytes(rslReplyBytesMax) }),
+  reply: record({ session: u32(), seqno: u64(), reply: bytes(rslReplyBytesMax) }),
   appStateRequest: record({ ballot, opn: u64() }),
   appStateSupply: record({
     ballot, opn: u64(), state: record({ app: bytes(rslAppStateBytesMax), replyCache: array(reply, rslReplyCacheLengthMax) }),
   }),
   startingPhase2: record({ ballot, logTruncationPoint: u64() }),
-  leaderHint: record({ seqno: u64(), leader: hostId }),
+  leaderHint: record({ session: u32(), seqno: u64(), leader: hostId }),
 });
 
 /** The grammar's message: `RslMsg` with its maps as sorted arrays. */
 export type RslWireMsg = Value<typeof rslMsgGrammar>;
 
 /** The protocol's message of the implementation: the app state is the service's snapshot bytes. */
-export type RslImplMsg = RslMsg<Uint8Array>;
+export type RslProtocolMsg = RslMsg<Uint8Array>;
+
+/** The client messages, which carry a session on the wire. */
+type RslClientMsgType = 'request' | 'reply' | 'leaderHint';
+
+/** A client message of the implementation: the protocol's, with the session of the client host. */
+type WithSession<T extends RslClientMsgType> = RslMsgOf<Uint8Array, T> & {
+  /** The session of the client host the message is from (request) or for (reply, leader hint). */
+  readonly session: number;
+};
+
+/**
+ * The implementation's message: the protocol's, except that a request, a reply and a leader hint
+ * carry the client host's `session`; `rslPacketAbstraction` gives the protocol packet it stands for.
+ */
+export type RslImplMsg =
+  | WithSession<'request'>
+  | WithSession<'reply'>
+  | WithSession<'leaderHint'>
+  | Exclude<RslProtocolMsg, { readonly type: RslClientMsgType }>;
+
+/**
+ * The protocol client id of session `session` of client host `host`: `${host}/${session}`, the
+ * session in canonical decimal. Injective: `parseSessionClientId` gives back `host` and `session`
+ * (the session is what follows the last '/', so a host id holding '/' is no problem).
+ */
+export function sessionClientId(host: HostId, session: number): HostId {
+  return `${host}/${session}`;
+}
+
+/**
+ * The client host and session a protocol client id names (the inverse of `sessionClientId`), or
+ * null for a string that is not one: no '/', an empty host, or a session that is not a u32 in
+ * canonical decimal (no sign, no leading zero).
+ */
+export function parseSessionClientId(id: HostId): { readonly host: HostId; readonly session: number } | null {
+  const slash = id.lastIndexOf('/');
+  if (slash <= 0) return null;
+  const digits = id.slice(slash + 1);
+  if (!/^(0|[1-9][0-9]{0,9})$/.test(digits)) return null;
+  const session = Number(digits);
+  if (session > rslSessionMax) return null;
+  return { host: id.slice(0, slash), session };
+}
+
+/** Whether host id `id` fits the wire's `rslHostIdBytesMax` bytes of UTF-8. */
+export function fitsRslHostId(id: HostId): boolean {
+  // A UTF-16 unit is at most 3 bytes of UTF-8: short ids need no encoding.
+  return id.length * 3 <= rslHostIdBytesMax || new TextEncoder().encode(id).length <= rslHostIdBytesMax;
+}
+
+/**
+ * The protocol packet an implementation packet stands for (the monitor's packet abstraction): a
+ * request from host `H` in session `s` is a request from client `sessionClientId(H, s)`, a reply
+ * or leader hint to `H` in session `s` is one to that client, without the session field; every
+ * other packet is itself.
+ */
+export function rslPacketAbstraction(p: Packet<RslImplMsg>): Packet<RslProtocolMsg> {
+  const m = p.msg;
+  if (m.type === 'request') {
+    return { src: sessionClientId(p.src, m.session), dst: p.dst, msg: { type: 'request', seqno: m.seqno, payload: m.payload } };
+  }
+  if (m.type === 'reply') {
+    return { src: p.src, dst: sessionClientId(p.dst, m.session), msg: { type: 'reply', seqno: m.seqno, reply: m.reply } };
+  }
+  if (m.type === 'leaderHint') {
+    return { src: p.src, dst: sessionClientId(p.dst, m.session), msg: { type: 'leaderHint', seqno: m.seqno, leader: m.leader } };
+  }
+  // Every other message is a protocol message as it is: the packet itself, not a copy.
+  return p as Packet<RslProtocolMsg>;
+}
 
 /** The compiled codec of the grammar (wire form). */
 export const rslWireCodec = compileCodec(rslMsgGrammar, 'RslMsg');
@@ -87,7 +170,7 @@ type ProtocolOnWire<M> = M extends { readonly type: '1b' }
     ? Omit<M, 'state'> & { readonly state: { readonly app: Uint8Array; readonly replyCache: readonly Reply[] } }
     : M;
 
-// The grammar's value type is exactly the protocol's message type (maps as arrays), in both directions.
+// The grammar's value type is exactly the implementation's message type (maps as arrays), in both directions.
 type Expected = ProtocolOnWire<RslImplMsg>;
 const _wireIsProtocol: (m: RslWireMsg) => Expected = (m) => m;
 const _protocolIsWire: (m: Expected) => RslWireMsg = (m) => m;
@@ -104,7 +187,7 @@ export function toWire(m: RslImplMsg): RslWireMsg {
   return m;
 }
 
-/** The protocol message of wire message `w`, or why it is not one (a map's keys out of order or repeated). */
+/** The implementation message of wire message `w`, or why it is not one (a map's keys out of order or repeated). */
 export function fromWire(w: RslWireMsg): Result<RslImplMsg, string> {
   if (w.type === '1b') {
     {

@@ -69,10 +69,11 @@ export class ProposerImpl {
   }
 
   /**
-   * Nomination with the own truncation point `ltp` at `nowMs`: the proposal to broadcast, `null`
-   * when only the batch timer was started, or `undefined` when not enabled (nothing changed).
+   * Nomination with the own truncation point `ltp` and executed position `opsComplete` at `nowMs`
+   * (`proposerNominate`): the proposal to broadcast, `null` when only the batch timer was started,
+   * or `undefined` when not enabled (nothing changed).
    */
-  nominate(ltp: Opn, nowMs: number): { readonly opn: Opn; readonly batch: RequestBatch } | null | undefined {
+  nominate(ltp: Opn, opsComplete: Opn, nowMs: number): { readonly opn: Opn; readonly batch: RequestBatch } | null | undefined {
     const opn = this.nextOpnToPropose;
     if (!this.canNominate(ltp, opn)) return undefined;
     const old = highestVote(this.received1bs, opn);
@@ -82,7 +83,8 @@ export class ProposerImpl {
     }
     const queue = this.queue;
     const timedOut = this.batchTimer.on && nowMs >= this.batchTimer.whenMs;
-    if (queue.length >= this.params.batchSizeMax || (queue.length > 0 && timedOut) || voteAbove(this.received1bs, opn)) {
+    const eager = opn - opsComplete < this.params.eagerSlotsMax;
+    if (queue.length >= this.params.batchSizeMax || (queue.length > 0 && (timedOut || eager)) || voteAbove(this.received1bs, opn)) {
       const size = Math.min(queue.length, this.params.batchSizeMax);
       const batch = queue.splice(0, size);
       this.nextOpnToPropose = opn + 1;

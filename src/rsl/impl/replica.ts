@@ -3,12 +3,14 @@ import type { Result } from '../../core/result.js';
 import { err, ok } from '../../core/result.js';
 import type { DiskError, DurableStore, HostEnvironment, ImplHost, StepReport } from '../../framework/host.js';
 import type { HostId, Packet } from '../../framework/types.js';
+import type { AppVersion } from '../app-version.js';
+import type { ExecutorState } from '../protocol/executor.js';
 import type { ReplicaState, RslConstants } from '../protocol/replica.js';
 import type { Opn, ReplicaIndex } from '../protocol/types.js';
 import { addSat, quorumSize, replicaIndex } from '../protocol/types.js';
 import type { ServiceFactory, ServiceState } from '../service.js';
 import type { RslImplMsg } from '../wire.js';
-import { rslWireProblems } from '../wire.js';
+import { fitsRslHostId, parseSessionClientId, rslWireProblems, sessionClientId } from '../wire.js';
 import { AcceptorImpl } from './acceptor.js';
 import type { RslDurableState, RslExecutorDurableState } from './durable.js';
 import { RslExecutorStore, RslStateStore } from './durable.js';
@@ -45,7 +47,7 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
   /** The `opsComplete` of the executor state last synced (-1: none). Invariant: no heartbeat reported more. */
   private executorSavedOps = -1;
   /** Each role's abstraction, until a step changes the role (see `abstract`). */
-  private readonly abstractCache = new Map<Role, ReplicaState<Uint8Array>[Role]>();
+  private readonly abstractCache = new Map<Role, RoleAbstractions[Role]>();
 
   protected constructor(
     readonly constants: RslConstants, id: HostId, factory: ServiceFactory<S>, private readonly store: RslStateStore,
@@ -154,7 +156,10 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
   private onPacket(env: HostEnvironment<RslImplMsg>, p: Packet<RslImplMsg>): StepReport {
     if (p.dst !== this.id) return { action: null };
     const m = p.msg;
-    if (m.type === 'request') return this.onRequest(env, p.src, m.seqno, m.payload);
+    if (m.type === 'request') return this.onRequest(env, p.src, m.session, m.seqno, m.payload);
+    // A reply or hint goes to a session of this host: in the protocol it stands for a packet to
+    // another host (`rslPacketAbstraction`), which this replica never receives. Dropped: a stutter.
+    if (m.type === 'reply' || m.type === 'leaderHint') return { action: null };
     const j = replicaIndex(this.constants.config, p.src);
     if (j < 0) return { action: 'ignore' };
     switch (m.type) {
@@ -214,9 +219,6 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
         this.learner.forgetBefore(m.opn);
         return { action: 'processAppStateSupply' };
       }
-      case 'reply':
-      case 'leaderHint':
-        return { action: 'ignore' };
       default: {
         const never: never = m;
         throw new TypeError(`unknown IronRSL message ${JSON.stringify(never)}`);
@@ -229,11 +231,19 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
     return this.acceptor.takes2a(ballot, opn);
   }
 
-  private onRequest(env: HostEnvironment<RslImplMsg>, client: HostId, seqno: number, payload: Uint8Array): StepReport {
+  /**
+   * A request from session `session` of client host `host`: the protocol's client is
+   * `sessionClientId(host, session)`. The host is the packet's authenticated source, so a host can
+   * only ever speak for its own sessions. Replies and hints go to the host, with the session.
+   */
+  private onRequest(env: HostEnvironment<RslImplMsg>, host: HostId, session: number, seqno: number, payload: Uint8Array): StepReport {
     if (payload.length > this.constants.params.requestBytesMax) return { action: 'ignore' };
+    const client = sessionClientId(host, session);
+    // A client id too long for a batch on the wire: dropped, as if lost (a stutter).
+    if (!fitsRslHostId(client)) return { action: null };
     const cached = this.executor.cachedReply(client, seqno);
     if (cached !== null) {
-      env.send(client, { type: 'reply', seqno: cached.seqno, reply: cached.reply });
+      env.send(host, { type: 'reply', session, seqno: cached.seqno, reply: cached.reply });
       return { action: 'replyFromCache' };
     }
     const req = { client, seqno, payload };
@@ -241,7 +251,7 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
     this.proposer.queueRequest(req);
     const view = this.proposer.election.currentView;
     if (this.proposer.currentState === 0 && view.proposer !== this.me) {
-      env.send(client, { type: 'leaderHint', seqno, leader: this.constants.config.replicaIds[view.proposer] ?? '' });
+      env.send(host, { type: 'leaderHint', session, seqno, leader: this.constants.config.replicaIds[view.proposer] ?? '' });
     }
     return { action: 'processRequest' };
   }
@@ -268,7 +278,7 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
         return { action: 'maybeEnterPhase2' };
       }
       case 3: {
-        const proposal = p.nominate(this.acceptor.logTruncationPoint, nowMs);
+        const proposal = p.nominate(this.acceptor.logTruncationPoint, this.executor.opsComplete, nowMs);
         if (proposal === undefined) return null;
         if (proposal !== null) this.broadcast(env, { type: '2a', ballot: p.maxBallotISent1a, opn: proposal.opn, batch: proposal.batch });
         return { action: 'maybeNominate' };
@@ -294,7 +304,11 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
         const { replies, batch } = ex.execute();
         this.learner.forgetDecision(opn);
         p.election.recordExecution(batch);
-        for (const r of replies) env.send(r.client, { type: 'reply', seqno: r.seqno, reply: r.reply });
+        for (const r of replies) {
+          // Replicas batch only requests `onRequest` named, so every client is a session client id.
+          const to = parseSessionClientId(r.client);
+          if (to !== null) env.send(to.host, { type: 'reply', session: to.session, seqno: r.seqno, reply: r.reply });
+        }
         return { action: 'maybeExecute' };
       }
       case 7:
@@ -308,7 +322,7 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
         // Acceptors truncate below what a quorum reports, so the reported position must survive a crash.
         const ex = this.executor;
         if (ex.opsComplete !== this.executorSavedOps) {
-          const saved = this.executorStore.save(ex.durable());
+          const saved = this.executorStore.saveFrom(() => ex.durable());
           if (!saved.ok) {
             env.emit(`disk-error ${saved.error.kind}: ${saved.error.detail}; heartbeat dropped`);
             return { action: null };
@@ -341,10 +355,41 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
     c.set('proposer', proposer).set('acceptor', acceptor).set('learner', learner).set('executor', executor);
     return { constants: this.constants, me: this.me, nextHeartbeatTime: this.nextHeartbeatTime, proposer, acceptor, learner, executor } as ReplicaState<Uint8Array>;
   }
+
+  /**
+   * The protocol state over app versions (`serviceVersionSpec`, src/rsl/app-version.ts): as
+   * `abstract()`, with the executor's app the version its service recorded, so taking it costs no
+   * serialization. What `rsl serve --checked` monitors (src/rsl/checked.ts).
+   */
+  abstractVersions(): ReplicaState<AppVersion> {
+    const c = this.abstractCache;
+    const proposer = c.get('proposer') ?? this.proposer.abstract();
+    const acceptor = c.get('acceptor') ?? this.acceptor.abstract();
+    const learner = c.get('learner') ?? this.learner.abstract();
+    // A serialization (the executor's save before a heartbeat, a state supply) makes the recorded
+    // version the root of the snapshot taken, whatever role the step changed: retaken then, so the
+    // monitor compares that snapshot with the version's content in the step that took it.
+    const cached = c.get('executorVersions') as ExecutorState<AppVersion> | undefined;
+    const executor = cached !== undefined && cached.app === this.executor.appVersion() ? cached : this.executor.abstractVersions();
+    c.set('proposer', proposer).set('acceptor', acceptor).set('learner', learner).set('executorVersions', executor);
+    return { constants: this.constants, me: this.me, nextHeartbeatTime: this.nextHeartbeatTime, proposer, acceptor, learner, executor } as ReplicaState<AppVersion>;
+  }
+}
+
+/** What the abstraction caches per role; the executor in both forms (`abstract`, `abstractVersions`). */
+interface RoleAbstractions {
+  readonly proposer: ReplicaState<Uint8Array>['proposer'];
+  readonly acceptor: ReplicaState<Uint8Array>['acceptor'];
+  readonly learner: ReplicaState<Uint8Array>['learner'];
+  readonly executor: ExecutorState<Uint8Array>;
+  readonly executorVersions: ExecutorState<AppVersion>;
 }
 
 /** A replica's roles, as the abstraction caches them. */
-type Role = 'proposer' | 'acceptor' | 'learner' | 'executor';
+type Role = keyof RoleAbstractions;
+
+/** Both forms of the executor's abstraction. */
+const executorRoles: readonly Role[] = ['executor', 'executorVersions'];
 
 /**
  * Which roles each protocol action may change (docs/rsl.md §3-§5); an action not listed clears
@@ -362,13 +407,13 @@ const roleChanges: Readonly<Record<string, readonly Role[]>> = {
   process2a: ['acceptor'],
   process2b: ['learner'],
   processHeartbeat: ['proposer', 'acceptor'],
-  processAppStateSupply: ['executor', 'learner'],
+  processAppStateSupply: [...executorRoles, 'learner'],
   maybeEnterNewView: ['proposer'],
   maybeEnterPhase2: ['proposer'],
   maybeNominate: ['proposer'],
   truncateLog: ['acceptor'],
-  maybeMakeDecision: ['executor'],
-  maybeExecute: ['executor', 'learner', 'proposer'],
+  maybeMakeDecision: executorRoles,
+  maybeExecute: [...executorRoles, 'learner', 'proposer'],
   checkViewTimeout: ['proposer'],
   checkSuspicion: ['proposer'],
 };

@@ -3,6 +3,7 @@ import type { AppSpec } from '../spec.js';
 import type { LearnerRoleState } from './learner.js';
 import type { Ballot, Opn, Reply, ReplyCache, RequestBatch, RslParams, ServiceSnapshot } from './types.js';
 import { balLeq, balMax, ballotZero } from './types.js';
+import { withEntries } from './shared-map.js';
 
 /**
  * The executor (docs/rsl.md §4.4, IronFleet's `Executor.i.dfy`): executes decided slots in order,
@@ -49,24 +50,25 @@ export function executeOnSnapshot<A>(
   app: AppSpec<A>, params: RslParams, snapshot: ServiceSnapshot<A>, batch: RequestBatch,
 ): { readonly snapshot: ServiceSnapshot<A>; readonly replies: readonly Reply[] } {
   let state = snapshot.app;
-  let cache: Map<HostId, Reply> | null = null;
+  // The entries this batch sets, applied to the cache at the end: the cost is the batch's, not the cache's.
+  const changes = new Map<HostId, Reply>();
+  let clients = snapshot.replyCache.size;
   const replies: Reply[] = [];
   for (const r of batch) {
-    const current: ReplyCache = cache ?? snapshot.replyCache;
-    const cached = current.get(r.client);
+    const cached = changes.get(r.client) ?? snapshot.replyCache.get(r.client);
     if (cached !== undefined && cached.seqno >= r.seqno) {
       if (cached.seqno === r.seqno) replies.push(cached);
       continue;
     }
-    if (cached === undefined && current.size >= params.clientsMax) continue;
+    if (cached === undefined && clients >= params.clientsMax) continue;
     const out = app.apply(state, r.payload);
     state = out.state;
     const reply: Reply = { client: r.client, seqno: r.seqno, reply: out.reply };
-    cache ??= new Map(snapshot.replyCache);
-    cache.set(r.client, reply);
+    if (cached === undefined) clients++;
+    changes.set(r.client, reply);
     replies.push(reply);
   }
-  return { snapshot: { app: state, replyCache: cache ?? snapshot.replyCache }, replies };
+  return { snapshot: { app: state, replyCache: withEntries(snapshot.replyCache, changes) }, replies };
 }
 
 /**

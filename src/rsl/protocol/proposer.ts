@@ -142,12 +142,19 @@ export type VotePicker = (received1bs: ReadonlyMap<HostId, Held1b>, opn: Opn) =>
 
 /**
  * Nomination (IronFleet's `LProposerMaybeNominateValueAndSend2a`), with this replica's own
- * truncation point `ltp`: null when it cannot nominate or has nothing to do. In order: an old
- * value from the 1bs; a new batch (full, timed out, or a no-op below a later vote); else start the
- * batch timer.
+ * truncation point `ltp` and executed position `opsComplete`: null when it cannot nominate or has
+ * nothing to do. In order: an old value from the 1bs; a new batch (full, timed out, eager, or a
+ * no-op below a later vote); else start the batch timer.
+ *
+ * Beyond IronFleet, an incomplete batch is eager, proposed at once, while fewer than
+ * `eagerSlotsMax` slots are proposed and not yet executed here: a lone request does not wait for
+ * the timer, and under load requests gather into full batches while the slots in flight complete,
+ * so the log window (`logLengthMax` slots) carries full batches rather than many small ones. An
+ * eager proposal is one IronFleet's rule could make with a shorter `batchDelayMs`, so safety is
+ * unchanged.
  */
 export function proposerNominate(
-  p: ProposerState, config: RslConfig, params: RslParams, ltp: Opn, nowMs: number, pick: VotePicker = highestVote,
+  p: ProposerState, config: RslConfig, params: RslParams, ltp: Opn, opsComplete: Opn, nowMs: number, pick: VotePicker = highestVote,
   windowMax: Opn = addSat(ltp, params.logLengthMax, params.integerMax),
 ): Nomination | null {
   const opn = p.nextOpnToPropose;
@@ -164,7 +171,8 @@ export function proposerNominate(
   }
   const queue = p.requestQueue;
   const timedOut = p.batchTimer.on && nowMs >= p.batchTimer.whenMs;
-  if (voteAbove(p.received1bs, opn) || queue.length >= params.batchSizeMax || (queue.length > 0 && timedOut)) {
+  const eager = opn - opsComplete < params.eagerSlotsMax;
+  if (voteAbove(p.received1bs, opn) || queue.length >= params.batchSizeMax || (queue.length > 0 && (timedOut || eager))) {
     const size = Math.min(queue.length, params.batchSizeMax);
     const rest = queue.slice(size);
     const batchTimer: BatchTimer = rest.length > 0 ? { on: true, whenMs: addSat(nowMs, params.batchDelayMs, params.integerMax) } : { on: false };

@@ -46,6 +46,24 @@ describe('IronRSL replica: the normal case', () => {
     expect(c.failingInvariants()).toEqual([]);
   });
 
+  it('with eagerSlotsMax, an incomplete batch goes out at once while few slots are in flight, else waits for the timer [ours]', () => {
+    const c = elected({ eagerSlotsMax: 1 });
+    c.clientSends('c1', 'r0', request(1, 5));
+    c.deliver('request', 'processRequest');
+    // Nothing in flight: proposed at once, no timer.
+    expect(c.act('r0', 'maybeNominate', { nowMs: 100 }).map((p) => p.msg.type)).toEqual(['2a', '2a', '2a']);
+    c.clientSends('c2', 'r0', request(1, 7));
+    c.deliver('request', 'processRequest');
+    // Slot 0 is in flight (not executed at r0): the timer starts, and only its expiry proposes.
+    expect(c.act('r0', 'maybeNominate', { nowMs: 101 })).toEqual([]);
+    expect(c.tryAct('r0', 'maybeNominate', { nowMs: 105 })).toBe('cannot nominate, or nothing to nominate');
+    c.commit(['r0', 'r1', 'r2'], ['r0']);
+    expect(c.host('r0').executor.opsComplete).toBe(1);
+    // Slot 0 executed at r0: eager again before the timer expires.
+    expect(c.act('r0', 'maybeNominate', { nowMs: 106 }).map((p) => p.msg)).toContainEqual(expect.objectContaining({ type: '2a', opn: 1 }));
+    expect(c.failingInvariants()).toEqual([]);
+  });
+
   it('a full batch is proposed at once, and a slot needs a quorum of distinct senders to be decided', () => {
     const c = elected({ batchSizeMax: 2 });
     c.clientSends('c1', 'r0', request(1, 1));

@@ -14,14 +14,14 @@ import {
 import type { LearnerRoleState } from './learner.js';
 import { learnerForgetBefore, learnerForgetDecision, learnerInit, learnerProcess2b } from './learner.js';
 import type { RslMsg, RslMsgOf, RslMsgType } from './messages.js';
-import { equalMsg } from './messages.js';
 import type { ProposerState } from './proposer.js';
 import {
   proposerEnterNewView, proposerEnterPhase2, proposerInit, proposerNominate, proposerProcess1b, proposerQueueRequest, proposerStepDown,
   proposerTakes1b,
 } from './proposer.js';
 import type { ReplicaIndex, Request, RslConfig, RslParams } from './types.js';
-import { addSat, equalReplyCache, plainEqual, quorumSize, replicaIndex } from './types.js';
+import { addSat, quorumSize, replicaIndex } from './types.js';
+import { messageEquality, replicaEquality } from './equality.js';
 
 /**
  * The IronRSL replica (docs/rsl.md §4, §5; IronFleet's `Replica.i.dfy`): the roles composed, and
@@ -241,7 +241,7 @@ export const maybeEnterPhase2 = <A>(s: ReplicaState<A>): ReturnType<RslAction<A>
 /** Nomination (IronFleet's `LReplicaNextReadClockMaybeNominateValueAndSend2a`): propose the next slot. Reads the clock. */
 export const maybeNominate = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
   if (input.nowMs === undefined) return notEnabled('no clock reading');
-  const n = proposerNominate(s.proposer, s.constants.config, s.constants.params, s.acceptor.logTruncationPoint, input.nowMs);
+  const n = proposerNominate(s.proposer, s.constants.config, s.constants.params, s.acceptor.logTruncationPoint, s.executor.opsComplete, input.nowMs);
   if (n === null) return notEnabled('cannot nominate, or nothing to nominate');
   const sent = n.proposal === null ? [] : broadcast(s, { type: '2a', ballot: s.proposer.maxBallotISent1a, opn: n.proposal.opn, batch: n.proposal.batch });
   return step({ ...s, proposer: n.proposer }, sent);
@@ -329,14 +329,13 @@ export type RslActionOverrides<A> = Partial<Record<
   'process1b' | 'process2a' | 'process2b' | 'maybeNominate' | 'truncateLog' | 'maybeMakeDecision' | 'maybeExecute', RslAction<A>
 >>;
 
-/** Structural equality of replica states; the app states are compared with `app.equal`. */
+/**
+ * Structural equality of replica states; the app states are compared with `app.equal`. The
+ * monitor calls it on every step with states that share the parts the step left alone, so every
+ * part is compared by reference first (`replicaEquality`, src/rsl/protocol/equality.ts).
+ */
 export function equalReplica<A>(app: AppSpec<A>, a: ReplicaState<A>, b: ReplicaState<A>): boolean {
-  return a.me === b.me && a.nextHeartbeatTime === b.nextHeartbeatTime &&
-    plainEqual(a.constants, b.constants) && plainEqual(a.proposer, b.proposer) && plainEqual(a.acceptor, b.acceptor) &&
-    plainEqual(a.learner, b.learner) &&
-    app.equal(a.executor.app, b.executor.app) && a.executor.opsComplete === b.executor.opsComplete &&
-    plainEqual(a.executor.maxBalReflected, b.executor.maxBalReflected) && plainEqual(a.executor.nextOp, b.executor.nextOp) &&
-    equalReplyCache(a.executor.replyCache, b.executor.replyCache);
+  return replicaEquality(app)(a, b);
 }
 
 /** The IronRSL replica protocol for `app`, with some actions replaced (none by default: the correct one). */
@@ -365,8 +364,9 @@ export function rslProtocolWith<A>(app: AppSpec<A>, overrides: RslActionOverride
       checkSuspicion,
       sendHeartbeat,
     },
-    equal: (a, b) => equalReplica(app, a, b),
-    equalMsg: (a, b) => equalMsg(app.equal, a, b),
+    // equalReplica and equalMsg, comparing by reference first: the monitor compares on every step.
+    equal: replicaEquality(app),
+    equalMsg: messageEquality((a: A, b: A) => app.equal(a, b)),
   };
 }
 

@@ -129,7 +129,7 @@ export function isReplica(config: RslConfig, id: HostId): boolean {
 
 /**
  * The protocol's parameters (IronFleet's `LParameters`), with units. Defaults are IronFleet's,
- * from `StaticParams()`; `requestBytesMax` and `clientsMax` are ours.
+ * from `StaticParams()`; `requestBytesMax`, `clientsMax` and `eagerSlotsMax` are ours.
  */
 export interface RslParams {
   /** Most requests in one batch (slot value). */
@@ -142,6 +142,12 @@ export interface RslParams {
   readonly viewTimeoutBaselineMs: number;
   /** Most slots an acceptor keeps votes for; a leader proposes below its truncation point + this. */
   readonly logLengthMax: number;
+  /**
+   * While fewer slots than this are proposed and not yet executed by the leader, it proposes an
+   * incomplete batch at once instead of waiting `batchDelayMs` (0: IronFleet's rule, always
+   * wait). **[ours]**
+   */
+  readonly eagerSlotsMax: number;
   /** The bound every counter saturates at (IronFleet's `max_integer_val`). */
   readonly integerMax: number;
   /** Largest request payload; larger requests are dropped unprocessed. **[ours]** */
@@ -157,6 +163,7 @@ export const defaultRslParams: RslParams = {
   heartbeatPeriodMs: 100,
   viewTimeoutBaselineMs: 1000,
   logLengthMax: 7,
+  eagerSlotsMax: 0,
   integerMax: Number.MAX_SAFE_INTEGER,
   requestBytesMax: 64 * 1024,
   clientsMax: 255,
@@ -175,6 +182,7 @@ export function validateRslParams(p: RslParams): Result<RslParams, string> {
   whole('heartbeatPeriodMs', 1);
   whole('viewTimeoutBaselineMs', 1);
   whole('logLengthMax', 1);
+  whole('eagerSlotsMax', 0);
   whole('requestBytesMax', 1);
   whole('clientsMax', 1);
   if (Number.isSafeInteger(p.logLengthMax) && p.logLengthMax >= p.integerMax) {

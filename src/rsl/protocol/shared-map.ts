@@ -1,0 +1,169 @@
+/**
+ * Maps that share structure with the map they were made from, for protocol state that a step
+ * changes in a few entries out of many (the executor's reply cache: one entry per client ever
+ * served). A `SharedMap` is immutable: the entries of a base map, never changed once built and
+ * shared by every map derived from it, and an overlay of the entries set since, copied on each
+ * derivation (`with`) and folded into a new base once it outgrows `overlayEntriesMax`. Deriving
+ * costs the changes and the overlay, not the map; two maps of one base compare by their overlays.
+ *
+ * The implementation keeps the mutable side as a `TrackedMap`, a Map that remembers which keys
+ * changed since its last `shared()` view and derives the next view from that one. The refinement
+ * monitor then receives the implementation's state as views, the protocol derives its next state
+ * from them with `withEntries`, and comparing the two costs what the step changed. States the
+ * model checker builds hold plain Maps, and `withEntries` keeps them plain: its states must stay
+ * plain data (they are fingerprinted by `stableKey`).
+ */
+export class SharedMap<K, V> implements ReadonlyMap<K, V> {
+  /** The entries as one Map, made when first iterated (a SharedMap never changes). */
+  private all: Map<K, V> | null = null;
+
+  private constructor(
+    /** The entries as of the last fold; shared, never changed. */
+    private readonly base: ReadonlyMap<K, V>,
+    /** The entries set since, each adding to or replacing one of `base`. Never changed once made. */
+    private readonly overlay: ReadonlyMap<K, V>,
+    readonly size: number,
+  ) {}
+
+  /** The map holding `entries`, as a new base. */
+  static of<K, V>(entries: ReadonlyMap<K, V>): SharedMap<K, V> {
+    const base = new Map(entries);
+    return new SharedMap(base, new Map(), base.size);
+  }
+
+  /** This map with `changes` set: O(changes and overlay), and O(size) when the overlay is folded in. */
+  with(changes: ReadonlyMap<K, V>): SharedMap<K, V> {
+    if (changes.size === 0) return this;
+    const overlay = new Map(this.overlay);
+    let size = this.size;
+    for (const [k, v] of changes) {
+      if (!this.has(k)) size++;
+      overlay.set(k, v);
+    }
+    if (overlay.size <= overlayEntriesMax(size)) return new SharedMap(this.base, overlay, size);
+    const base = new Map(this.base);
+    for (const [k, v] of overlay) base.set(k, v);
+    return new SharedMap(base, new Map(), size);
+  }
+
+  get(k: K): V | undefined {
+    return this.overlay.has(k) ? this.overlay.get(k) : this.base.get(k);
+  }
+
+  has(k: K): boolean {
+    return this.overlay.has(k) || this.base.has(k);
+  }
+
+  /**
+   * Whether this map holds the same entries as `other` (values compared with `sameValue`), when
+   * both share a base: then only the overlays need comparing. Null when the bases differ: the
+   * caller compares every entry.
+   */
+  sameAs(other: SharedMap<K, V>, sameValue: (a: V, b: V) => boolean): boolean | null {
+    if (this.base !== other.base) return null;
+    if (this.size !== other.size) return false;
+    for (const [k, v] of this.overlay) {
+      if (!other.has(k)) return false;
+      const w = other.get(k) as V;
+      if (w !== v && !sameValue(v, w)) return false;
+    }
+    for (const [k, w] of other.overlay) {
+      if (this.overlay.has(k)) continue;
+      if (!this.base.has(k)) return false;
+      const v = this.base.get(k) as V;
+      if (v !== w && !sameValue(v, w)) return false;
+    }
+    return true;
+  }
+
+  forEach(callback: (value: V, key: K, map: ReadonlyMap<K, V>) => void): void {
+    for (const [k, v] of this.entries()) callback(v, k, this);
+  }
+
+  entries(): MapIterator<[K, V]> {
+    return this.materialized().entries();
+  }
+
+  keys(): MapIterator<K> {
+    return this.materialized().keys();
+  }
+
+  values(): MapIterator<V> {
+    return this.materialized().values();
+  }
+
+  [Symbol.iterator](): MapIterator<[K, V]> {
+    return this.entries();
+  }
+
+  private materialized(): Map<K, V> {
+    if (this.all === null) {
+      this.all = new Map(this.base);
+      for (const [k, v] of this.overlay) this.all.set(k, v);
+    }
+    return this.all;
+  }
+}
+
+/**
+ * The most entries an overlay holds before it is folded into a new base: about the square root of
+ * the map's size (times 4, plus 32), which balances copying the overlay on every derivation
+ * against copying the base on every fold.
+ */
+export function overlayEntriesMax(size: number): number {
+  return 32 + 4 * Math.ceil(Math.sqrt(size));
+}
+
+/** `map` with `changes` set: a `SharedMap` derived from it if it is one, else a new Map (plain data stays plain). */
+export function withEntries<K, V>(map: ReadonlyMap<K, V>, changes: ReadonlyMap<K, V>): ReadonlyMap<K, V> {
+  if (changes.size === 0) return map;
+  if (map instanceof SharedMap) return (map as SharedMap<K, V>).with(changes);
+  const next = new Map(map);
+  for (const [k, v] of changes) next.set(k, v);
+  return next;
+}
+
+/**
+ * The implementation's side of a `SharedMap`: a Map that remembers which keys were set since its
+ * last `shared()` view, so the next view is derived from that one at the cost of the changes.
+ */
+export class TrackedMap<K, V> extends Map<K, V> {
+  private view: SharedMap<K, V> = SharedMap.of(new Map());
+  /** The keys set since `view` was taken; null when an entry was removed (the next view is built anew). */
+  private changed: Set<K> | null = new Set();
+
+  // No initial entries: the Map constructor would set them before the tracking fields exist.
+  constructor() {
+    super();
+  }
+
+  override set(k: K, v: V): this {
+    super.set(k, v);
+    this.changed?.add(k);
+    return this;
+  }
+
+  override delete(k: K): boolean {
+    const had = super.delete(k);
+    if (had) this.changed = null;
+    return had;
+  }
+
+  override clear(): void {
+    super.clear();
+    this.changed = null;
+  }
+
+  /** The map now, as an immutable view sharing structure with the previous one. */
+  shared(): SharedMap<K, V> {
+    if (this.changed === null) {
+      this.view = SharedMap.of(this);
+    } else if (this.changed.size > 0) {
+      const changes = new Map<K, V>();
+      for (const k of this.changed) changes.set(k, this.get(k) as V);
+      this.view = this.view.with(changes);
+    }
+    this.changed = new Set();
+    return this.view;
+  }
+}
