@@ -27,9 +27,10 @@ import { rslBatchLengthMax, rslCodec, rslReplyCacheLengthMax, rslVotesLengthMax,
 /**
  * The parameters a server runs with (`ironfleet rsl serve` takes each as a flag), tuned by
  * `ironfleet bench rsl` from IronFleet's defaults (docs/rsl.md, "Speed"):
- * - `eagerSlotsMax` 4: a lone request is proposed at once (IronFleet's leader waits
- *   `batchDelayMs`, 10 ms, for every incomplete batch), and under load requests gather into full
- *   batches while four slots are in flight; the timer stays as the fallback.
+ * - `eagerSlotsMax` 8: a lone request is proposed at once (IronFleet's leader waits
+ *   `batchDelayMs`, 10 ms, for every incomplete batch), and under load requests gather into
+ *   larger batches while eight slots are in flight; the timer stays as the fallback. (At 64
+ *   outstanding requests, 2 gave about 44,000 ops/s, 8 and 16 about 50,000.)
  * - `batchSizeMax` 100 (the wire's most) and `logLengthMax` 64 (the wire's most votes in a 1b):
  *   the leader's window of slots is what bounds throughput, so each slot carries more and there
  *   are more of them.
@@ -41,7 +42,7 @@ import { rslBatchLengthMax, rslCodec, rslReplyCacheLengthMax, rslVotesLengthMax,
 export const rslServerParams: RslParams = {
   ...defaultRslParams,
   batchSizeMax: rslBatchLengthMax,
-  eagerSlotsMax: 4,
+  eagerSlotsMax: 8,
   logLengthMax: rslVotesLengthMax,
   heartbeatPeriodMs: 10,
   clientsMax: rslReplyCacheLengthMax,

@@ -10,7 +10,7 @@ import type { RslMsg } from './protocol/messages.js';
 import type { RslDistributedState } from './protocol/refinement.js';
 import { rslAbstraction, rslInvariants } from './protocol/refinement.js';
 import type { ReplicaState, RslAction, RslConstants, RslPacket } from './protocol/replica.js';
-import { broadcast, makeMaybeExecute, process2b, receivedOf, rslProtocol, rslProtocolWith } from './protocol/replica.js';
+import { broadcast, makeMaybeExecute, process2b, receivedOf, repliesOnExecution, rslProtocol, rslProtocolWith } from './protocol/replica.js';
 import type { RslParams } from './protocol/types.js';
 import { balEq, ballotZero, defaultRslParams, isReplica } from './protocol/types.js';
 
@@ -315,7 +315,8 @@ export function executeEveryRequest<A>(app: AppSpec<A>): RslAction<A> {
       replyCache.set(r.client, reply);
       replies.push(reply);
     }
-    const sent: RslPacket<A>[] = replies.map((r) => ({ src: s.constants.config.replicaIds[s.me] ?? '', dst: r.client, msg: { type: 'reply', seqno: r.seqno, reply: r.reply } }));
+    const sent: RslPacket<A>[] = !repliesOnExecution(s) ? [] :
+      replies.map((r) => ({ src: s.constants.config.replicaIds[s.me] ?? '', dst: r.client, msg: { type: 'reply', seqno: r.seqno, reply: r.reply } }));
     return {
       state: {
         ...s,

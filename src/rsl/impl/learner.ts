@@ -7,6 +7,8 @@ import { balLt, ballotZero } from '../protocol/types.js';
 interface Tally {
   readonly senders: Set<HostId>;
   readonly value: RequestBatch;
+  /** The protocol's tuple for this tally, once made; dropped when a sender joins. */
+  tuple: LearnerTuple | null;
 }
 
 /** The learner of the implementation host (docs/rsl.md §4.4): the protocol's learner in mutable form. */
@@ -27,8 +29,12 @@ export class LearnerImpl {
       this.unexecuted.clear();
     }
     const tally = this.unexecuted.get(opn);
-    if (tally === undefined) this.unexecuted.set(opn, { senders: new Set([src]), value: batch });
-    else tally.senders.add(src);
+    if (tally === undefined) {
+      this.unexecuted.set(opn, { senders: new Set([src]), value: batch, tuple: null });
+    } else if (!tally.senders.has(src)) {
+      tally.senders.add(src);
+      tally.tuple = null;
+    }
   }
 
   /** Forgets slot `opn`, once executed. */
@@ -41,10 +47,17 @@ export class LearnerImpl {
     for (const slot of this.unexecuted.keys()) if (slot < opn) this.unexecuted.delete(slot);
   }
 
-  /** The protocol's learner state (copies). */
+  /**
+   * The protocol's learner state (copies). A lagging replica may hold many tallies (it learns
+   * slots it cannot execute yet), and a step changes one: each tally's tuple is made once and
+   * reused until a sender joins, so the monitor's before and after states share it.
+   */
   abstract(): LearnerRoleState {
     const unexecuted = new Map<Opn, LearnerTuple>();
-    for (const [opn, t] of this.unexecuted) unexecuted.set(opn, { senders: new Set(t.senders), value: t.value });
+    for (const [opn, t] of this.unexecuted) {
+      t.tuple ??= { senders: new Set(t.senders), value: t.value };
+      unexecuted.set(opn, t.tuple);
+    }
     return { maxBallotSeen: this.maxBallotSeen, unexecuted };
   }
 }

@@ -304,6 +304,8 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
         const { replies, batch } = ex.execute();
         this.learner.forgetDecision(opn);
         p.election.recordExecution(batch);
+        // Only the replica leading its view answers (`repliesOnExecution`); the others answer resends from the cache.
+        if (p.election.currentView.proposer !== this.me) return { action: 'maybeExecute' };
         for (const r of replies) {
           // Replicas batch only requests `onRequest` named, so every client is a session client id.
           const to = parseSessionClientId(r.client);

@@ -36,9 +36,9 @@ export function learnerProcess2b(l: LearnerRoleState, src: HostId, ballot: Ballo
     return { maxBallotSeen: ballot, unexecuted: new Map([[opn, { senders: new Set([src]), value: batch }]]) };
   }
   const tuple = l.unexecuted.get(opn);
-  if (tuple === undefined) return { ...l, unexecuted: new Map([...l.unexecuted, [opn, { senders: new Set([src]), value: batch }]]) };
-  if (tuple.senders.has(src)) return l;
-  return { ...l, unexecuted: new Map([...l.unexecuted, [opn, { ...tuple, senders: new Set([...tuple.senders, src]) }]]) };
+  if (tuple !== undefined && tuple.senders.has(src)) return l;
+  const next = tuple === undefined ? { senders: new Set([src]), value: batch } : { ...tuple, senders: new Set([...tuple.senders, src]) };
+  return { ...l, unexecuted: new Map(l.unexecuted).set(opn, next) };
 }
 
 /** Forgets slot `opn`, once executed. */

@@ -261,13 +261,23 @@ export const maybeMakeDecision = <A>(s: ReplicaState<A>): ReturnType<RslAction<A
   return step({ ...s, executor });
 };
 
-/** Execution (IronFleet's `LReplicaNextSpontaneousMaybeExecute`) with `app`: run the decided slot, answer its clients. */
+/**
+ * Whether replica `s` answers the requests it executes [ours]: only if it leads its current view,
+ * where clients send. IronFleet's replicas all answer, which triples the replies a client
+ * receives and the replicas send; here the others only fill their reply caches, from which any
+ * replica answers a resent request (`replyFromCache`).
+ */
+export function repliesOnExecution<A>(s: ReplicaState<A>): boolean {
+  return s.proposer.election.currentView.proposer === s.me;
+}
+
+/** Execution (IronFleet's `LReplicaNextSpontaneousMaybeExecute`) with `app`: run the decided slot, answer its clients if leading. */
 export function makeMaybeExecute<A>(app: AppSpec<A>): RslAction<A> {
   return (s) => {
     const e = executorExecute(s.executor, app, s.constants.params);
     if (e === null) return notEnabled('no decided slot to execute');
     const election = electionRecordExecution(s.proposer.election, e.batch);
-    const sent: RslPacket<A>[] = e.replies.map((r) => ({ src: selfId(s), dst: r.client, msg: { type: 'reply', seqno: r.seqno, reply: r.reply } }));
+    const sent: RslPacket<A>[] = repliesOnExecution(s) ? e.replies.map((r) => ({ src: selfId(s), dst: r.client, msg: { type: 'reply', seqno: r.seqno, reply: r.reply } })) : [];
     return step({
       ...s,
       executor: e.executor,
