@@ -52,10 +52,14 @@ function ringSteps(monitored: boolean, turns: number): { steps: number; ms: numb
 }
 
 /** How the IronRSL replicas of a run are checked. */
-type RslMode = 'plain' | 'versions' | 'snapshots';
+export type RslMode = 'plain' | 'versions' | 'snapshots';
 
-/** The workload of an IronRSL run: `rsl bench`'s (16-byte keys of 1,000, 128-byte values, half sets). */
-const rslSessions = 64;
+/**
+ * The workload of an IronRSL run: `rsl bench`'s (16-byte keys of 1,000, 128-byte values, half sets),
+ * from 64 sessions, and from 256 as well: each session is a client of the proposer's view, so the
+ * second shows what the proposer's per-client state costs.
+ */
+const rslSessionCounts = [64, 256] as const;
 const rslKeys = Array.from({ length: 1000 }, (_, i) => `key-${String(i).padStart(12, '0')}`);
 const rslValueBytes = 128;
 /** Most steps a replica takes in one round before the next replica's turn. */
@@ -66,12 +70,12 @@ const rslWarmupOps = 3_000;
 
 /**
  * Three kv replicas with `rsl serve`'s parameters and no data directory, in memory: a FIFO network,
- * a clock that advances 1 ms whenever no packet waits, one client host with `rslSessions` sessions,
+ * a clock that advances 1 ms whenever no packet waits, one client host with `sessions` sessions,
  * each sending its next request when the reply to the last one comes (to the leader, replica 0).
  * After `rslWarmupOps` requests, runs `opsTarget` more and returns how many were answered, the
  * steps taken, and the time the replicas' steps took.
  */
-function rslRun(mode: RslMode, opsTarget: number): { ops: number; steps: number; ms: number } {
+export function rslRun(mode: RslMode, sessions: number, opsTarget: number): { ops: number; steps: number; ms: number } {
   const ids = ['r0', 'r1', 'r2'];
   const constants: RslConstants = { config: { replicaIds: ids }, params: rslServerParams };
   const factory = kvService as unknown as ServiceFactory;
@@ -93,7 +97,7 @@ function rslRun(mode: RslMode, opsTarget: number): { ops: number; steps: number;
     return { host, env, inbox };
   });
   const prng = new Prng(7);
-  const seqnos = new Array<number>(rslSessions).fill(0);
+  const seqnos = new Array<number>(sessions).fill(0);
   const leader = inboxes.get('r0') ?? [];
   const send = (session: number): void => {
     const seqno = (seqnos[session] ?? 0) + 1;
@@ -103,7 +107,7 @@ function rslRun(mode: RslMode, opsTarget: number): { ops: number; steps: number;
     if (!request.ok) throw new Error('a kv request of the workload was refused by its builder');
     leader.push({ src: 'client', dst: 'r0', msg: { type: 'request', session, seqno, payload: request.value } });
   };
-  for (let session = 0; session < rslSessions; session++) send(session);
+  for (let session = 0; session < sessions; session++) send(session);
   let ops = -rslWarmupOps;
   let steps = 0;
   let ms = 0;
@@ -150,23 +154,35 @@ export const benchmark: Benchmark = {
       { name: 'monitor cost per step', value: Number(((1000 / checkedRate - 1000 / plainRate) * 1000).toFixed(2)), unit: 'us/step' },
     ];
     const rslOps = options.quick ? 5_000 : 50_000;
-    const rsl = new Map<RslMode, { ops: number; steps: number; ms: number }>();
-    // Checking over snapshots costs a whole snapshot per request: a tenth of the requests suffice.
-    for (const mode of ['plain', 'versions', 'snapshots'] as const) {
-      const r = rslRun(mode, mode === 'snapshots' ? rslOps / 10 : rslOps);
-      options.progress(`rsl ${mode}: ${r.ops} ops, ${r.steps} steps in ${r.ms.toFixed(0)} ms`);
-      rsl.set(mode, r);
+    const what = (sessions: number): string =>
+      `3 kv replicas in memory, ${sessions} sessions, rsl serve's parameters, timed after ${rslWarmupOps} requests; the replicas' step time per request`;
+    for (const sessions of rslSessionCounts) {
+      const rsl = new Map<RslMode, { ops: number; steps: number; ms: number }>();
+      // Checking over snapshots costs a whole snapshot per request: a tenth of the requests suffice, at 64 sessions only.
+      const modes: readonly RslMode[] = sessions === rslSessionCounts[0] ? ['plain', 'versions', 'snapshots'] : ['plain', 'versions'];
+      for (const mode of modes) {
+        const r = rslRun(mode, sessions, mode === 'snapshots' ? rslOps / 10 : rslOps);
+        options.progress(`rsl ${mode}, ${sessions} sessions: ${r.ops} ops, ${r.steps} steps in ${r.ms.toFixed(0)} ms`);
+        rsl.set(mode, r);
+      }
+      const usPerOp = (mode: RslMode): number => {
+        const r = rsl.get(mode);
+        return r === undefined ? Number.NaN : (r.ms * 1000) / r.ops;
+      };
+      const names: Readonly<Record<RslMode, string>> = {
+        plain: 'unmonitored', versions: 'checked over app versions (rsl serve --checked)', snapshots: 'checked over snapshots (serviceAppSpec)',
+      };
+      for (const mode of modes) {
+        figures.push({
+          name: `rsl kv replicas, ${sessions} sessions, ${names[mode]}`, value: Number(usPerOp(mode).toFixed(1)), unit: 'us/op',
+          detail: `${rsl.get(mode)?.ops ?? 0} ops; ${what(sessions)}`,
+        });
+      }
+      figures.push({
+        name: `rsl kv, ${sessions} sessions, checked over app versions / unmonitored, throughput`,
+        value: Number((usPerOp('plain') / usPerOp('versions')).toFixed(3)), unit: 'ratio',
+      });
     }
-    const usPerOp = (mode: RslMode): number => {
-      const r = rsl.get(mode);
-      return r === undefined ? Number.NaN : (r.ms * 1000) / r.ops;
-    };
-    const what = `3 kv replicas in memory, ${rslSessions} sessions, rsl serve's parameters, timed after ${rslWarmupOps} requests; the replicas' step time per request`;
-    const plainUs = usPerOp('plain');
-    for (const [mode, name] of [['plain', 'unmonitored'], ['versions', 'checked over app versions (rsl serve --checked)'], ['snapshots', 'checked over snapshots (serviceAppSpec)']] as const) {
-      figures.push({ name: `rsl kv replicas, ${name}`, value: Number(usPerOp(mode).toFixed(1)), unit: 'us/op', detail: `${rsl.get(mode)?.ops ?? 0} ops; ${what}` });
-    }
-    figures.push({ name: 'rsl kv checked over app versions / unmonitored, throughput', value: Number((plainUs / usPerOp('versions')).toFixed(3)), unit: 'ratio' });
     return Promise.resolve(figures);
   },
 };

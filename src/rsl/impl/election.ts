@@ -1,26 +1,21 @@
 import type { ElectionState } from '../protocol/election.js';
+import { SharedRequestList } from '../protocol/request-list.js';
 import type { Ballot, ReplicaIndex, Request, RequestBatch, RslConfig, RslParams } from '../protocol/types.js';
 import { addSat, balEq, balLt, initialView, quorumSize, successorView } from '../protocol/types.js';
 
-/** The key naming a request for the election's lists: (client, seqno). */
-function nameOf(r: Request): string {
-  return `${r.seqno}\u0000${r.client}`;
-}
-
 /**
  * The election of the implementation host (docs/rsl.md §4.1): the protocol's `ElectionState` in
- * mutable form, with a set of the recorded requests' names so recording one is O(1).
- * `abstract()` is the protocol state.
+ * mutable form. The request lists are immutable `SharedRequestList`s, replaced on every change:
+ * recording a request looks it up by client in O(1) and appends in O(1), an execution usually
+ * drops a prefix in O(1), and `abstract()` hands the lists out as they are.
  */
 export class ElectionImpl {
   currentView: Ballot = initialView;
   suspectors = new Set<ReplicaIndex>();
   epochEndTime = 0;
   epochLengthMs: number;
-  thisEpoch: Request[] = [];
-  prevEpochs: Request[] = [];
-  /** The names of the requests in both lists. Invariant: exactly those. */
-  private readonly names = new Set<string>();
+  thisEpoch = SharedRequestList.empty();
+  prevEpochs = SharedRequestList.empty();
 
   constructor(private readonly params: RslParams) {
     this.epochLengthMs = params.viewTimeoutBaselineMs;
@@ -28,24 +23,17 @@ export class ElectionImpl {
 
   /** Records a received request, unless one with its (client, seqno) is recorded. */
   recordRequest(req: Request): void {
-    const name = nameOf(req);
-    if (this.names.has(name)) return;
-    this.names.add(name);
-    this.thisEpoch.push(req);
+    if (this.thisEpoch.has(req.client, req.seqno) || this.prevEpochs.has(req.client, req.seqno)) return;
+    this.thisEpoch = this.thisEpoch.append(req);
   }
 
   /** Forgets every request superseded by a request of the same client in `batch`. */
   recordExecution(batch: RequestBatch): void {
-    if (batch.length === 0 || this.names.size === 0) return;
+    if (batch.length === 0 || (this.thisEpoch.length === 0 && this.prevEpochs.length === 0)) return;
     const highest = new Map<string, number>();
     for (const r of batch) highest.set(r.client, Math.max(highest.get(r.client) ?? -1, r.seqno));
-    const keep = (r: Request): boolean => {
-      if (r.seqno > (highest.get(r.client) ?? -1)) return true;
-      this.names.delete(nameOf(r));
-      return false;
-    };
-    this.thisEpoch = this.thisEpoch.filter(keep);
-    this.prevEpochs = this.prevEpochs.filter(keep);
+    this.thisEpoch = this.thisEpoch.withoutSuperseded(highest);
+    this.prevEpochs = this.prevEpochs.withoutSuperseded(highest);
   }
 
   private enterView(view: Ballot, suspectors: Set<ReplicaIndex>, nowMs: number): void {
@@ -58,8 +46,8 @@ export class ElectionImpl {
 
   private mergeEpochs(): void {
     if (this.thisEpoch.length > 0) {
-      for (const r of this.thisEpoch) this.prevEpochs.push(r);
-      this.thisEpoch = [];
+      this.prevEpochs = this.prevEpochs.concat(this.thisEpoch);
+      this.thisEpoch = SharedRequestList.empty();
     }
   }
 
@@ -83,7 +71,7 @@ export class ElectionImpl {
       this.epochLengthMs = this.params.viewTimeoutBaselineMs;
       this.epochEndTime = addSat(nowMs, this.params.viewTimeoutBaselineMs, this.params.integerMax);
       this.prevEpochs = this.thisEpoch;
-      this.thisEpoch = [];
+      this.thisEpoch = SharedRequestList.empty();
       return true;
     }
     this.suspectors.add(me);
@@ -99,15 +87,15 @@ export class ElectionImpl {
     return true;
   }
 
-  /** The protocol's election state (copies: the protocol state never changes afterwards). */
+  /** The protocol's election state: the suspectors copied (the protocol state never changes afterwards), the lists as they are (immutable). */
   abstract(): ElectionState {
     return {
       currentView: this.currentView,
       suspectors: new Set(this.suspectors),
       epochEndTime: this.epochEndTime,
       epochLengthMs: this.epochLengthMs,
-      requestsThisEpoch: [...this.thisEpoch],
-      requestsPrevEpochs: [...this.prevEpochs],
+      requestsThisEpoch: this.thisEpoch,
+      requestsPrevEpochs: this.prevEpochs,
     };
   }
 }

@@ -1,22 +1,26 @@
 import type { HostId } from '../../framework/types.js';
 import type { BatchTimer, Held1b, ProposerPhase, ProposerState } from '../protocol/proposer.js';
 import { highestVote, voteAbove } from '../protocol/proposer.js';
+import { SharedRequestList } from '../protocol/request-list.js';
+import { TrackedMap } from '../protocol/shared-map.js';
 import type { Ballot, Opn, ReplicaIndex, Request, RequestBatch, RslConfig, RslParams } from '../protocol/types.js';
 import { addSat, balEq, balLt, quorumSize } from '../protocol/types.js';
 import { ElectionImpl } from './election.js';
 
 /**
  * The proposer of the implementation host (docs/rsl.md §4.2): the protocol's proposer in mutable
- * form, with the election inside it.
+ * form, with the election inside it. The queue is an immutable `SharedRequestList` replaced on
+ * every change (append and taking a batch O(1)), and `highestSeqnoThisView` a `TrackedMap`, so
+ * `abstract()` costs what changed since the last one, not the queue and the view's clients.
  */
 export class ProposerImpl {
   currentState: ProposerPhase = 0;
   /** Invariant: empty while `currentState == 0`. */
-  queue: Request[] = [];
+  queue = SharedRequestList.empty();
   maxBallotISent1a: Ballot;
   nextOpnToPropose: Opn = 0;
   readonly received1bs = new Map<HostId, Held1b>();
-  readonly highestSeqnoThisView = new Map<HostId, number>();
+  readonly highestSeqnoThisView = new TrackedMap<HostId, number>();
   batchTimer: BatchTimer = { on: false };
   readonly election: ElectionImpl;
 
@@ -30,14 +34,14 @@ export class ProposerImpl {
     if (this.currentState === 0) return;
     const highest = this.highestSeqnoThisView.get(req.client);
     if (highest !== undefined && req.seqno <= highest) return;
-    this.queue.push(req);
+    this.queue = this.queue.append(req);
     this.highestSeqnoThisView.set(req.client, req.seqno);
   }
 
   /** Not leading, nothing queued (after the view rose). */
   stepDown(): void {
     this.currentState = 0;
-    this.queue = [];
+    this.queue = SharedRequestList.empty();
   }
 
   /** Whether phase 1 can start: this replica leads its current view and has sent no 1a for it. */
@@ -52,7 +56,7 @@ export class ProposerImpl {
     this.maxBallotISent1a = this.election.currentView;
     this.received1bs.clear();
     this.highestSeqnoThisView.clear();
-    this.queue = [...this.election.prevEpochs, ...this.election.thisEpoch];
+    this.queue = this.election.prevEpochs.concat(this.election.thisEpoch);
   }
 
   /** Whether a 1b at `ballot` from `src` is taken. */
@@ -86,9 +90,10 @@ export class ProposerImpl {
     const eager = opn - opsComplete < this.params.eagerSlotsMax;
     if (queue.length >= this.params.batchSizeMax || (queue.length > 0 && (timedOut || eager)) || voteAbove(this.received1bs, opn)) {
       const size = Math.min(queue.length, this.params.batchSizeMax);
-      const batch = queue.splice(0, size);
+      const batch = queue.slice(0, size);
+      this.queue = queue.dropFirst(size);
       this.nextOpnToPropose = opn + 1;
-      this.batchTimer = queue.length > 0 ? { on: true, whenMs: addSat(nowMs, this.params.batchDelayMs, this.params.integerMax) } : { on: false };
+      this.batchTimer = this.queue.length > 0 ? { on: true, whenMs: addSat(nowMs, this.params.batchDelayMs, this.params.integerMax) } : { on: false };
       return { opn, batch };
     }
     if (queue.length > 0 && !this.batchTimer.on) {
@@ -105,15 +110,15 @@ export class ProposerImpl {
     return opn < addSat(ltp, this.params.logLengthMax, this.params.integerMax) && opn >= 0 && opn < this.params.integerMax;
   }
 
-  /** The protocol's proposer state (copies). */
+  /** The protocol's proposer state: mutable parts copied or taken as views (the protocol state never changes afterwards). */
   abstract(): ProposerState {
     return {
       currentState: this.currentState,
-      requestQueue: [...this.queue],
+      requestQueue: this.queue,
       maxBallotISent1a: this.maxBallotISent1a,
       nextOpnToPropose: this.nextOpnToPropose,
       received1bs: new Map(this.received1bs),
-      highestSeqnoThisView: new Map(this.highestSeqnoThisView),
+      highestSeqnoThisView: this.highestSeqnoThisView.shared(),
       batchTimer: this.batchTimer,
       election: this.election.abstract(),
     };

@@ -1,3 +1,5 @@
+import type { RequestList } from './request-list.js';
+import { appended, concatenated, holdsRequest, withoutSuperseded } from './request-list.js';
 import type { Ballot, ReplicaIndex, Request, RequestBatch, RslConfig, RslParams } from './types.js';
 import { addSat, balEq, balLt, initialView, quorumSize, successorView } from './types.js';
 
@@ -19,9 +21,9 @@ export interface ElectionState {
   /** The epoch's length in ms: doubled on every view change, reset to the baseline by a healthy epoch. */
   readonly epochLengthMs: number;
   /** Requests received this epoch and not yet executed here, one per (client, seqno). */
-  readonly requestsThisEpoch: readonly Request[];
+  readonly requestsThisEpoch: RequestList;
   /** Requests received in earlier epochs and still not executed here. */
-  readonly requestsPrevEpochs: readonly Request[];
+  readonly requestsPrevEpochs: RequestList;
 }
 
 /** The initial election state: view (1, 0), no suspicions, an epoch that ends at once. */
@@ -36,12 +38,10 @@ export function electionInit(params: RslParams): ElectionState {
   };
 }
 
-const sameName = (a: Request, b: Request): boolean => a.client === b.client && a.seqno === b.seqno;
-
 /** Records a received request, unless one with the same (client, seqno) is already recorded. */
 export function electionRecordRequest(e: ElectionState, req: Request): ElectionState {
-  if (e.requestsThisEpoch.some((r) => sameName(r, req)) || e.requestsPrevEpochs.some((r) => sameName(r, req))) return e;
-  return { ...e, requestsThisEpoch: [...e.requestsThisEpoch, req] };
+  if (holdsRequest(e.requestsThisEpoch, req.client, req.seqno) || holdsRequest(e.requestsPrevEpochs, req.client, req.seqno)) return e;
+  return { ...e, requestsThisEpoch: appended(e.requestsThisEpoch, req) };
 }
 
 /**
@@ -52,8 +52,10 @@ export function electionRecordExecution(e: ElectionState, batch: RequestBatch): 
   if (batch.length === 0) return e;
   const highest = new Map<string, number>();
   for (const r of batch) highest.set(r.client, Math.max(highest.get(r.client) ?? -1, r.seqno));
-  const keep = (r: Request): boolean => r.seqno > (highest.get(r.client) ?? -1);
-  return { ...e, requestsThisEpoch: e.requestsThisEpoch.filter(keep), requestsPrevEpochs: e.requestsPrevEpochs.filter(keep) };
+  const requestsThisEpoch = withoutSuperseded(e.requestsThisEpoch, highest);
+  const requestsPrevEpochs = withoutSuperseded(e.requestsPrevEpochs, highest);
+  if (requestsThisEpoch === e.requestsThisEpoch && requestsPrevEpochs === e.requestsPrevEpochs) return e;
+  return { ...e, requestsThisEpoch, requestsPrevEpochs };
 }
 
 /** Moves to view `view` at time `nowMs`: a doubled epoch, suspicions from `suspectors`, lists merged. */
@@ -64,7 +66,7 @@ function enterView(e: ElectionState, params: RslParams, view: Ballot, suspectors
     suspectors,
     epochLengthMs,
     epochEndTime: addSat(nowMs, epochLengthMs, params.integerMax),
-    requestsPrevEpochs: [...e.requestsPrevEpochs, ...e.requestsThisEpoch],
+    requestsPrevEpochs: concatenated(e.requestsPrevEpochs, e.requestsThisEpoch),
     requestsThisEpoch: [],
   };
 }
@@ -112,7 +114,7 @@ export function electionCheckViewTimeout(e: ElectionState, params: RslParams, me
     ...e,
     suspectors: e.suspectors.has(me) ? e.suspectors : new Set([...e.suspectors, me]),
     epochEndTime: addSat(nowMs, e.epochLengthMs, params.integerMax),
-    requestsPrevEpochs: [...e.requestsPrevEpochs, ...e.requestsThisEpoch],
+    requestsPrevEpochs: concatenated(e.requestsPrevEpochs, e.requestsThisEpoch),
     requestsThisEpoch: [],
   };
 }

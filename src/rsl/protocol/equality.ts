@@ -8,6 +8,8 @@ import type { LearnerRoleState } from './learner.js';
 import type { RslMsg, RslMsgOf, RslMsgType } from './messages.js';
 import type { Held1b, ProposerState } from './proposer.js';
 import type { ReplicaState } from './replica.js';
+import type { RequestList } from './request-list.js';
+import { SharedRequestList } from './request-list.js';
 import { SharedMap } from './shared-map.js';
 import type { Ballot, LearnerTuple, Reply, ReplyCache, Request, RequestBatch, ServiceSnapshot, Vote } from './types.js';
 import { plainEqual } from './types.js';
@@ -84,6 +86,22 @@ export function sameBatch(a: RequestBatch, b: RequestBatch): boolean {
   return true;
 }
 
+/**
+ * Whether two request lists (the queue, the election's lists) hold the same requests in the same
+ * order: the same object or the same window of one shared buffer at once, else request by request.
+ */
+export function sameRequestList(a: RequestList, b: RequestList): boolean {
+  if (a === b) return true;
+  if (a instanceof SharedRequestList && b instanceof SharedRequestList && a.sharesWindow(b)) return true;
+  if (a.length !== b.length) return false;
+  const rest = b[Symbol.iterator]();
+  for (const r of a) {
+    const q = rest.next();
+    if (q.done === true || (r !== q.value && !sameRequest(r, q.value))) return false;
+  }
+  return true;
+}
+
 function sameSet<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {
   if (a === b) return true;
   if (a.size !== b.size) return false;
@@ -114,7 +132,7 @@ const sameNextOp = (a: NextOp, b: NextOp): boolean =>
   a === b || (a.known ? b.known && sameBallot(a.ballot, b.ballot) && sameBatch(a.batch, b.batch) : !b.known);
 
 const sameElection = byFields<ElectionState>({
-  currentView: sameBallot, epochEndTime: same, epochLengthMs: same, suspectors: sameSet, requestsThisEpoch: sameBatch, requestsPrevEpochs: sameBatch,
+  currentView: sameBallot, epochEndTime: same, epochLengthMs: same, suspectors: sameSet, requestsThisEpoch: sameRequestList, requestsPrevEpochs: sameRequestList,
 });
 
 const sameProposer = byFields<ProposerState>({
@@ -122,7 +140,7 @@ const sameProposer = byFields<ProposerState>({
   nextOpnToPropose: same,
   maxBallotISent1a: sameBallot,
   batchTimer: plainEqual,
-  requestQueue: sameBatch,
+  requestQueue: sameRequestList,
   received1bs: byEntries(sameHeld1b),
   highestSeqnoThisView: byEntries(same),
   election: sameElection,

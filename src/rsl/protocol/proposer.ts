@@ -1,6 +1,9 @@
 import type { HostId } from '../../framework/types.js';
 import type { ElectionState } from './election.js';
 import { electionInit } from './election.js';
+import type { RequestList } from './request-list.js';
+import { appended, concatenated, firstRequests, withoutFirst } from './request-list.js';
+import { withEntries } from './shared-map.js';
 import type { Ballot, Opn, ReplicaIndex, Request, RequestBatch, RslConfig, RslParams, Vote, Votes } from './types.js';
 import { addSat, balEq, balLt, quorumSize } from './types.js';
 
@@ -27,7 +30,7 @@ export type ProposerPhase = 0 | 1 | 2;
 export interface ProposerState {
   readonly currentState: ProposerPhase;
   /** Requests to propose, in order. Invariant: empty while `currentState == 0`. */
-  readonly requestQueue: readonly Request[];
+  readonly requestQueue: RequestList;
   /** The highest ballot this replica sent a 1a for. Invariants: never decreases; its proposer is this replica. */
   readonly maxBallotISent1a: Ballot;
   /** The next slot to fill; set on entering phase 2. */
@@ -65,8 +68,8 @@ export function proposerQueueRequest(p: ProposerState, req: Request): ProposerSt
   if (highest !== undefined && req.seqno <= highest) return p;
   return {
     ...p,
-    requestQueue: [...p.requestQueue, req],
-    highestSeqnoThisView: new Map([...p.highestSeqnoThisView, [req.client, req.seqno]]),
+    requestQueue: appended(p.requestQueue, req),
+    highestSeqnoThisView: withEntries(p.highestSeqnoThisView, new Map([[req.client, req.seqno]])),
   };
 }
 
@@ -89,7 +92,7 @@ export function proposerEnterNewView(p: ProposerState, me: ReplicaIndex): Propos
     maxBallotISent1a: view,
     received1bs: new Map(),
     highestSeqnoThisView: new Map(),
-    requestQueue: [...p.election.requestsPrevEpochs, ...p.election.requestsThisEpoch],
+    requestQueue: concatenated(p.election.requestsPrevEpochs, p.election.requestsThisEpoch),
   };
 }
 
@@ -174,9 +177,9 @@ export function proposerNominate(
   const eager = opn - opsComplete < params.eagerSlotsMax;
   if (voteAbove(p.received1bs, opn) || queue.length >= params.batchSizeMax || (queue.length > 0 && (timedOut || eager))) {
     const size = Math.min(queue.length, params.batchSizeMax);
-    const rest = queue.slice(size);
+    const rest = withoutFirst(queue, size);
     const batchTimer: BatchTimer = rest.length > 0 ? { on: true, whenMs: addSat(nowMs, params.batchDelayMs, params.integerMax) } : { on: false };
-    return { proposer: { ...p, requestQueue: rest, nextOpnToPropose: opn + 1, batchTimer }, proposal: { opn, batch: queue.slice(0, size) } };
+    return { proposer: { ...p, requestQueue: rest, nextOpnToPropose: opn + 1, batchTimer }, proposal: { opn, batch: firstRequests(queue, size) } };
   }
   if (queue.length > 0 && !p.batchTimer.on) {
     return { proposer: { ...p, batchTimer: { on: true, whenMs: addSat(nowMs, params.batchDelayMs, params.integerMax) } }, proposal: null };

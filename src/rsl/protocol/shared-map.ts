@@ -16,6 +16,13 @@
 export class SharedMap<K, V> implements ReadonlyMap<K, V> {
   /** The entries as one Map, made when first iterated (a SharedMap never changes). */
   private all: Map<K, V> | null = null;
+  /**
+   * The map `with` derived last and the changes it was given, kept until a derivation with the
+   * same changes (values the same by `Object.is`) takes it. The monitor derives the protocol's
+   * next state from the map the implementation derived its own from, with the same changes: the
+   * protocol then gets the implementation's map, and the two compare by reference.
+   */
+  private derived: { readonly changes: ReadonlyMap<K, V>; readonly map: SharedMap<K, V> } | null = null;
 
   private constructor(
     /** The entries as of the last fold; shared, never changed. */
@@ -34,6 +41,18 @@ export class SharedMap<K, V> implements ReadonlyMap<K, V> {
   /** This map with `changes` set: O(changes and overlay), and O(size) when the overlay is folded in. */
   with(changes: ReadonlyMap<K, V>): SharedMap<K, V> {
     if (changes.size === 0) return this;
+    const last = this.derived;
+    if (last !== null && sameChanges(last.changes, changes)) {
+      // Taken once: a map kept from every derivation would keep every descendant alive.
+      this.derived = null;
+      return last.map;
+    }
+    const map = this.derive(changes);
+    this.derived = { changes: new Map(changes), map };
+    return map;
+  }
+
+  private derive(changes: ReadonlyMap<K, V>): SharedMap<K, V> {
     const overlay = new Map(this.overlay);
     let size = this.size;
     for (const [k, v] of changes) {
@@ -103,6 +122,13 @@ export class SharedMap<K, V> implements ReadonlyMap<K, V> {
     }
     return this.all;
   }
+}
+
+/** Whether two sets of changes set the same keys to the same values (`Object.is`). */
+function sameChanges<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (!Object.is(b.get(k), v) || (v === undefined && !b.has(k))) return false;
+  return true;
 }
 
 /**
