@@ -144,6 +144,19 @@ describe('IronRSL model catches broken replicas', () => {
     expect(run({ replicas: 2, requests: 2, heartbeatsMax: 0, params: { logLengthMax: 1 } }).violation).toBeNull();
   }, 60_000);
 
+  it('two interchangeable clients: symmetry halves the states, with the same verdicts, and still catches a bug', () => {
+    const bounds: RslModelOptions = { replicas: 2, clients: 2, heartbeatsMax: 0, opnMax: 3, params: { logLengthMax: 3 } };
+    const full = run(bounds);
+    const reduced = run(bounds, { symmetry: true });
+    expect(full.violation).toBeNull();
+    expect(reduced.violation).toBeNull();
+    expect(full.queueLeft + reduced.queueLeft).toBe(0);
+    // Each class has one or two states (clients swapped), so the classes are at least half.
+    expect(reduced.distinctStates).toBeLessThan(full.distinctStates);
+    expect(2 * reduced.distinctStates).toBeGreaterThanOrEqual(full.distinctStates);
+    expect(run({ ...bounds, bug: 'learner-counts-twice' }, { symmetry: true }).violation?.property).toBe('decisionIsChosen');
+  }, 120_000);
+
   it('an executor without the seqno test runs a request that sits in two slots twice', () => {
     const r = run({ replicas: 2, heartbeatsMax: 0, bug: 'execute-twice' });
     expect(r.violation?.property).toBe('executedPrefixesAgree');

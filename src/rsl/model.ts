@@ -1,5 +1,6 @@
 import type { DistributedBinding, NetworkMode } from '../check/distributed.js';
-import { distributedModel } from '../check/distributed.js';
+import { distributedModel, packetKeys, sortNetwork } from '../check/distributed.js';
+import { permutationSymmetry } from '../check/symmetry.js';
 import type { LivenessProperty, Model } from '../check/model.js';
 import type { HostProtocol } from '../framework/protocol.js';
 import type { HostId } from '../framework/types.js';
@@ -186,6 +187,41 @@ export function msgKey(m: RslMsg<number>): string {
   }
 }
 
+/**
+ * `v` with every string that names a client renamed by `rename`, everywhere: packet ends, request
+ * batches, queues, maps keyed by client, the reply cache. The model's states are plain data
+ * (arrays, Maps, Sets, objects, byte arrays), and no other string in them equals a client id
+ * (`c0`, `c1`, ...), so this is how a permutation of clients acts on a state.
+ */
+function renameClients(v: unknown, rename: ReadonlyMap<string, string>): unknown {
+  if (typeof v === 'string') return rename.get(v) ?? v;
+  if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v;
+  if (Array.isArray(v)) return v.map((x) => renameClients(x, rename));
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [renameClients(k, rename), renameClients(x, rename)]));
+  if (v instanceof Set) return new Set([...v].map((x) => renameClients(x, rename)));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) out[k] = renameClients(x, rename);
+  return out;
+}
+
+/** The symmetry of interchangeable clients: states up to a renaming of `clientIds`. */
+function clientSymmetry(clientIds: readonly HostId[]): (ds: RslDistributedState<number>) => RslDistributedState<number> {
+  const keys = packetKeys(msgKey);
+  const key = (ds: RslDistributedState<number>): string =>
+    [...[...ds.hosts.values()].map(replicaKey), ...ds.network.map((p) => keys.key(p))].join('\n');
+  return permutationSymmetry<RslDistributedState<number>>({
+    processes: clientIds,
+    permute: (ds, perm) => {
+      const rename = new Map(clientIds.map((c, i) => [c, clientIds[perm[i] ?? i] ?? c]));
+      const hosts = new Map([...ds.hosts].map(([id, s]) => [id, renameClients(s, rename) as ReplicaState<number>]));
+      // The network is kept sorted by packet key, and renaming changes keys.
+      const network = sortNetwork(keys, ds.network.map((p) => renameClients(p, rename) as (typeof ds.network)[number]));
+      return { ...ds, hosts, network };
+    },
+    key,
+  });
+}
+
 /** IronRSL's distributed system as a model, with the counter app. */
 export function rslModel(options: RslModelOptions = {}): Model<RslDistributedState<number>> {
   const replicaCount = options.replicas ?? 3;
@@ -253,6 +289,9 @@ export function rslModel(options: RslModelOptions = {}): Model<RslDistributedSta
     // links the model checks liveness.
     ...(lossy ? { network: 'lossy' as const } : { invariants: rslInvariants(app, config, params), refinement: { spec: rslSpec(app), abstract } }),
     ...(options.liveness === true ? { liveness: clientIds.map((c) => answeredProperty(protocol, c, requests, lossy, slotsExhausted)) } : {}),
+    // Clients are interchangeable (each sends the same requests); a liveness property names one,
+    // so the checker refuses symmetry with liveness on, and it serves the safety checks.
+    ...(clients > 1 ? { symmetry: clientSymmetry(clientIds) } : {}),
     constraint: (ds) => {
       for (const s of ds.hosts.values()) {
         if (s.proposer.election.currentView.seqno > ballotSeqnoMax || s.proposer.maxBallotISent1a.seqno > ballotSeqnoMax) return false;
