@@ -16,7 +16,7 @@ import { describeFileError, loadServiceFile, type ServiceConfig } from '../net/s
 import { shortId } from '../net/identity.js';
 import type { Logger } from '../net/log.js';
 import { RslClient, RslClientClosedError, rslClientSessionsMax } from '../rsl/client.js';
-import { rslServerParams, startRslServer } from '../rsl/server.js';
+import { rslDurableServerParams, rslServerParams, startRslServer } from '../rsl/server.js';
 import type { RslParams } from '../rsl/protocol/types.js';
 import { rslBatchLengthMax, rslVotesLengthMax } from '../rsl/wire.js';
 import type { ServiceFactory } from '../rsl/service.js';
@@ -70,7 +70,8 @@ export async function resolveService(app: string, cwd: string, exportName?: stri
 
 /**
  * The protocol parameters a server takes as flags, by flag name: every replica of a service must
- * be given the same values. Defaults are `rslServerParams`; the wire's limits bound them.
+ * be given the same values. Defaults are `rslServerParams` (`rslDurableServerParams` with
+ * `--data-dir`); the wire's limits bound them.
  */
 const serveParams = {
   'batch-size-max': { param: 'batchSizeMax', help: 'most requests in one slot', max: rslBatchLengthMax },
@@ -84,15 +85,16 @@ const serveParams = {
 function paramFlags(): CommandSpec['flags'] {
   const flags: Record<string, CommandSpec['flags'][string]> = {};
   for (const [flag, { param, help, max }] of Object.entries(serveParams)) {
-    flags[flag] = { type: 'number', value: 'N', help: `${help} (default ${rslServerParams[param]})`, integer: true, min: param === 'batchDelayMs' || param === 'eagerSlotsMax' ? 0 : 1, max };
+    const durable = rslDurableServerParams[param] === rslServerParams[param] ? '' : `, ${rslDurableServerParams[param]} with --data-dir`;
+    flags[flag] = { type: 'number', value: 'N', help: `${help} (default ${rslServerParams[param]}${durable})`, integer: true, min: param === 'batchDelayMs' || param === 'eagerSlotsMax' ? 0 : 1, max };
   }
   return flags;
 }
 
-/** `rslServerParams` with the values of the parameter flags given. */
-function paramsOf(numbers: ReadonlyMap<string, number>): RslParams {
-  const params: Record<string, number> = { ...rslServerParams };
-  for (const [flag, { param }] of Object.entries(serveParams)) params[param] = numbers.get(flag) ?? rslServerParams[param];
+/** `base` with the values of the parameter flags given. */
+function paramsOf(numbers: ReadonlyMap<string, number>, base: RslParams): RslParams {
+  const params: Record<string, number> = { ...base };
+  for (const [flag, { param }] of Object.entries(serveParams)) params[param] = numbers.get(flag) ?? base[param];
   return params as unknown as RslParams;
 }
 
@@ -186,7 +188,7 @@ function serve(argv: readonly string[], io: CommandIo): Promise<number> {
       factory: factory.value,
       ...(dataDir !== undefined ? { dataDir } : {}),
       checked: args.booleans.has('checked'),
-      params: paramsOf(args.numbers),
+      params: paramsOf(args.numbers, dataDir !== undefined ? rslDurableServerParams : rslServerParams),
       out: io.out,
       log: io.err,
     });

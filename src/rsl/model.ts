@@ -212,6 +212,7 @@ function clientSymmetry(clientIds: readonly HostId[]): (ds: RslDistributedState<
   return permutationSymmetry<RslDistributedState<number>>({
     processes: clientIds,
     permute: (ds, perm) => {
+      if (perm.every((j, i) => j === i)) return ds;
       const rename = new Map(clientIds.map((c, i) => [c, clientIds[perm[i] ?? i] ?? c]));
       const hosts = new Map([...ds.hosts].map(([id, s]) => [id, renameClients(s, rename) as ReplicaState<number>]));
       // The network is kept sorted by packet key, and renaming changes keys.

@@ -48,6 +48,14 @@ export const rslServerParams: RslParams = {
   clientsMax: rslReplyCacheLengthMax,
 };
 
+/**
+ * The parameters of a server with a data directory: `rslServerParams` with IronFleet's 100 ms
+ * heartbeat. Before a heartbeat that reports progress the replica syncs its executor's whole
+ * snapshot (docs/rsl.md §7), so 10 ms heartbeats would write and fsync the service's state a
+ * hundred times a second. (A write-ahead log, with snapshots taken rarely, is the way out.)
+ */
+export const rslDurableServerParams: RslParams = { ...rslServerParams, heartbeatPeriodMs: 100 };
+
 /** How to run an IronRSL server. */
 export interface RslServerOptions {
   readonly servicePath: string;
@@ -66,7 +74,10 @@ export interface RslServerOptions {
    * client id's (`rslPacketAbstraction`).
    */
   readonly checked: boolean;
-  /** The protocol's parameters (default `rslServerParams`); every replica must use the same. */
+  /**
+   * The protocol's parameters (default `rslServerParams`, or `rslDurableServerParams` with a
+   * `dataDir`); every replica must use the same.
+   */
   readonly params?: RslParams;
   /** Event lines. */
   readonly out: (line: string) => void;
@@ -88,7 +99,7 @@ export async function startRslServer(options: RslServerOptions): Promise<Result<
   if (!loaded.ok) return err(describeFileError(loaded.error));
   const identity = loaded.value;
   const { service, server } = identity;
-  const params = validateRslParams(options.params ?? rslServerParams);
+  const params = validateRslParams(options.params ?? (options.dataDir !== undefined ? rslDurableServerParams : rslServerParams));
   if (!params.ok) return err(`bad IronRSL parameters: ${params.error}`);
   const wireProblems = rslWireProblems(params.value);
   if (wireProblems.length > 0) return err(`bad IronRSL parameters: ${wireProblems.join('; ')}`);
