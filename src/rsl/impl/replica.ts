@@ -6,6 +6,7 @@ import type { HostId, Packet } from '../../framework/types.js';
 import type { AppVersion } from '../app-version.js';
 import type { ExecutorState } from '../protocol/executor.js';
 import type { ReplicaState, RslConstants } from '../protocol/replica.js';
+import { withinLearnerWindow } from '../protocol/replica.js';
 import type { Opn, ReplicaIndex } from '../protocol/types.js';
 import { addSat, quorumSize, replicaIndex } from '../protocol/types.js';
 import type { ServiceFactory, ServiceState } from '../service.js';
@@ -189,7 +190,8 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
       }
       case '2b': {
         const ex = this.executor;
-        const learnable = ex.opsComplete < m.opn || (ex.opsComplete === m.opn && !ex.nextOp.known);
+        const learnable = (ex.opsComplete < m.opn || (ex.opsComplete === m.opn && !ex.nextOp.known)) &&
+          withinLearnerWindow(this.constants.params, ex.opsComplete, m.opn);
         if (!learnable || !this.learner.takes2b(m.ballot)) return { action: 'ignore' };
         this.learner.process2b(p.src, m.ballot, m.opn, m.batch);
         return { action: 'process2b' };
@@ -334,6 +336,9 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
         const e = p.election;
         this.nextHeartbeatTime = addSat(nowMs, params.heartbeatPeriodMs, params.integerMax);
         this.broadcast(env, { type: 'heartbeat', ballot: e.currentView, suspicious: e.suspectors.has(this.me), opsComplete: this.executor.opsComplete });
+        // Behind the truncation point: ask for state now rather than at the next view change (`stateRequestIfBehind`).
+        const ltp = this.acceptor.logTruncationPoint;
+        if (ltp > ex.opsComplete) this.broadcast(env, { type: 'appStateRequest', ballot: e.currentView, opn: ltp });
         return { action: 'sendHeartbeat' };
       }
       default:

@@ -274,6 +274,33 @@ describe('IronRSL replica: log truncation', () => {
 });
 
 describe('IronRSL replica: state transfer', () => {
+  it('a replica behind the truncation point asks for state with its heartbeat and catches up in the same view [ours]', () => {
+    const c = elected({ batchSizeMax: 1, logLengthMax: 2 });
+    // r2 misses two slots that r0 and r1 execute; heartbeats tell every acceptor, r2's included.
+    runSlots(c, 2, ['r0', 'r1'], ['r0', 'r1']);
+    c.pending = c.pending.filter((p) => p.dst !== 'r2');
+    for (const id of ['r0', 'r1']) c.act(id, 'sendHeartbeat', { nowMs: 0 });
+    c.deliver('heartbeat', 'processHeartbeat', { nowMs: 0 });
+    c.act('r2', 'truncateLog');
+    expect(c.host('r2').acceptor.logTruncationPoint).toBe(2);
+    expect(c.host('r2').executor.opsComplete).toBe(0);
+    // A 2b two windows ahead is not learnt: the learner stays bounded while r2 is behind.
+    const far = { src: 'r0', dst: 'r2', msg: { type: '2b' as const, ballot: { seqno: 1, proposer: 0 }, opn: 4, batch: [] } };
+    expect(c.tryAct('r2', 'process2b', { packet: far })).toBe('slot beyond the learner window');
+    // r2's heartbeat carries a state request; r0 and r1 supply; r2 catches up with no view change.
+    const sent = c.act('r2', 'sendHeartbeat', { nowMs: 0 });
+    expect(sent.filter((p) => p.msg.type === 'appStateRequest').map((p) => p.msg)).toEqual(
+      ['r0', 'r1', 'r2'].map(() => ({ type: 'appStateRequest', ballot: { seqno: 1, proposer: 0 }, opn: 2 })));
+    c.deliver('appStateRequest', 'processAppStateRequest', { to: ['r0', 'r1'] });
+    expect(c.deliver('appStateSupply', 'processAppStateSupply', { to: ['r2'] })).toBe(1);
+    expect(c.host('r2').executor.opsComplete).toBe(2);
+    expect(c.host('r2').executor.app).toBe(2);
+    expect(c.host('r2').proposer.election.currentView).toEqual({ seqno: 1, proposer: 0 });
+    // Caught up: the next heartbeat asks for nothing.
+    expect(c.act('r2', 'sendHeartbeat', { nowMs: 200 }).some((p) => p.msg.type === 'appStateRequest')).toBe(false);
+    expect(c.failingInvariants()).toEqual([]);
+  });
+
   it('a replica behind the new leader\'s truncation point catches up by state transfer, reply cache included', () => {
     const c = elected({ batchSizeMax: 1, logLengthMax: 2 });
     // r2 is cut off while r0 and r1 execute two slots and truncate.

@@ -19,7 +19,7 @@ import {
   proposerEnterNewView, proposerEnterPhase2, proposerInit, proposerNominate, proposerProcess1b, proposerQueueRequest, proposerStepDown,
   proposerTakes1b,
 } from './proposer.js';
-import type { ReplicaIndex, Request, RslConfig, RslParams } from './types.js';
+import type { Opn, ReplicaIndex, Request, RslConfig, RslParams } from './types.js';
 import { addSat, quorumSize, replicaIndex } from './types.js';
 import { messageEquality, replicaEquality } from './equality.js';
 
@@ -188,10 +188,23 @@ export const process2b = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): R
   if (typeof r === 'string') return notEnabled(r);
   const ex = s.executor;
   if (!(ex.opsComplete < r.msg.opn || (ex.opsComplete === r.msg.opn && !ex.nextOp.known))) return notEnabled('slot already decided here');
+  if (!withinLearnerWindow(s.constants.params, ex.opsComplete, r.msg.opn)) return notEnabled('slot beyond the learner window');
   const learner = learnerProcess2b(s.learner, r.src, r.msg.ballot, r.msg.opn, r.msg.batch);
   if (learner === null) return notEnabled('2b below the highest ballot seen');
   return step(learner === s.learner ? s : { ...s, learner });
 };
+
+/**
+ * Whether a 2b for `opn` is within the learner's window [ours]: below `opsComplete + 2 ×
+ * logLengthMax`. A leader proposes below its truncation point plus `logLengthMax`, and the
+ * truncation point is at most what a quorum executed, so a replica keeping up never sees a slot
+ * beyond; one that does has fallen behind, and catches up by state transfer (`sendHeartbeat`).
+ * Without the window, such a replica's learner would keep every 2b it hears until the next view
+ * change: memory that grows with the traffic.
+ */
+export function withinLearnerWindow(params: RslParams, opsComplete: Opn, opn: Opn): boolean {
+  return opn < addSat(opsComplete, addSat(params.logLengthMax, params.logLengthMax, params.integerMax), params.integerMax);
+}
 
 /** A heartbeat (IronFleet's `LReplicaNextProcessHeartbeat`): view and suspicions, and the sender's checkpoint. Reads the clock. */
 export const processHeartbeat = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
@@ -287,6 +300,18 @@ export function makeMaybeExecute<A>(app: AppSpec<A>): RslAction<A> {
   };
 }
 
+/**
+ * The state request a replica sends with its heartbeat when it has fallen behind [ours]: when its
+ * acceptor's truncation point (what a quorum reported executing) is past its own executor, the
+ * slots between may be gone from every acceptor, and IronFleet would wait for a view change to
+ * transfer state. Any replica that has executed that far, in this view or an earlier one, supplies
+ * its state (`processAppStateRequest`). Null when not behind.
+ */
+export function stateRequestIfBehind<A>(s: ReplicaState<A>): RslMsg<A> | null {
+  const ltp = s.acceptor.logTruncationPoint;
+  return ltp > s.executor.opsComplete ? { type: 'appStateRequest', ballot: s.proposer.election.currentView, opn: ltp } : null;
+}
+
 /** The view test (IronFleet's `LReplicaNextReadClockCheckForViewTimeout`). Reads the clock. */
 export const checkViewTimeout = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
   if (input.nowMs === undefined) return notEnabled('no clock reading');
@@ -309,7 +334,9 @@ export const sendHeartbeat = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>
   if (input.nowMs < s.nextHeartbeatTime) return notEnabled('heartbeat not due');
   const e = s.proposer.election;
   const msg: RslMsg<A> = { type: 'heartbeat', ballot: e.currentView, suspicious: e.suspectors.has(s.me), opsComplete: s.executor.opsComplete };
-  return step({ ...s, nextHeartbeatTime: addSat(input.nowMs, s.constants.params.heartbeatPeriodMs, s.constants.params.integerMax) }, broadcast(s, msg));
+  const catchUp = stateRequestIfBehind(s);
+  const sent = catchUp === null ? broadcast(s, msg) : [...broadcast(s, msg), ...broadcast(s, catchUp)];
+  return step({ ...s, nextHeartbeatTime: addSat(input.nowMs, s.constants.params.heartbeatPeriodMs, s.constants.params.integerMax) }, sent);
 };
 
 /**
