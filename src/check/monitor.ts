@@ -146,7 +146,7 @@ export class MonitoredHost<C, S, M, N = M> implements ImplHost<S, M> {
 }
 
 /** The packet abstraction of an implementation whose messages are the protocol's: every packet is itself. */
-export function samePacket<M>(p: Packet<M>): Packet<M> {
+function identityPacket<M>(p: Packet<M>): Packet<M> {
   return p;
 }
 
@@ -164,5 +164,5 @@ export function monitor<C, S, M, N>(
   host: ImplHost<S, M>, protocol: HostProtocol<C, S, N>, abstractPacket?: PacketAbstraction<M, N>,
 ): MonitoredHost<C, S, M, N> {
   // Without an abstraction the first overload applies, so M is N.
-  return new MonitoredHost(host, protocol, abstractPacket ?? (samePacket as unknown as PacketAbstraction<M, N>));
+  return new MonitoredHost(host, protocol, abstractPacket ?? (identityPacket as unknown as PacketAbstraction<M, N>));
 }

@@ -74,28 +74,30 @@ export async function resolveService(app: string, cwd: string, exportName?: stri
  * `--data-dir`); the wire's limits bound them.
  */
 const serveParams = {
-  'batch-size-max': { param: 'batchSizeMax', help: 'most requests in one slot', max: rslBatchLengthMax },
-  'batch-delay-ms': { param: 'batchDelayMs', help: 'how long an incomplete batch may wait to fill, in ms', max: 60_000 },
-  'eager-slots-max': { param: 'eagerSlotsMax', help: 'an incomplete batch is proposed at once while fewer slots than this are in flight', max: rslVotesLengthMax },
-  'heartbeat-period-ms': { param: 'heartbeatPeriodMs', help: 'time between two heartbeats of a replica, in ms', max: 60_000 },
-  'view-timeout-baseline-ms': { param: 'viewTimeoutBaselineMs', help: 'how long requests may stay unexecuted before a replica suspects the leader, in ms (doubles per view change)', max: 3_600_000 },
-  'log-length-max': { param: 'logLengthMax', help: 'most slots of votes an acceptor keeps (the leader\'s window)', max: rslVotesLengthMax },
-} as const satisfies Record<string, { param: keyof RslParams; help: string; max: number }>;
+  'batch-size-max': { param: 'batchSizeMax', help: 'most requests in one slot', min: 1, max: rslBatchLengthMax },
+  'batch-delay-ms': { param: 'batchDelayMs', help: 'how long an incomplete batch may wait to fill, in ms', min: 0, max: 60_000 },
+  'eager-slots-max': { param: 'eagerSlotsMax', help: 'an incomplete batch is proposed at once while fewer slots than this are in flight', min: 0, max: rslVotesLengthMax },
+  'heartbeat-period-ms': { param: 'heartbeatPeriodMs', help: 'time between two heartbeats of a replica, in ms', min: 1, max: 60_000 },
+  'view-timeout-baseline-ms': { param: 'viewTimeoutBaselineMs', help: 'how long requests may stay unexecuted before a replica suspects the leader, in ms (doubles per view change)', min: 1, max: 3_600_000 },
+  'log-length-max': { param: 'logLengthMax', help: 'most slots of votes an acceptor keeps (the leader\'s window)', min: 1, max: rslVotesLengthMax },
+} as const satisfies Record<string, { param: keyof RslParams; help: string; min: number; max: number }>;
 
 function paramFlags(): CommandSpec['flags'] {
   const flags: Record<string, CommandSpec['flags'][string]> = {};
-  for (const [flag, { param, help, max }] of Object.entries(serveParams)) {
+  for (const [flag, { param, help, min, max }] of Object.entries(serveParams)) {
     const durable = rslDurableServerParams[param] === rslServerParams[param] ? '' : `, ${rslDurableServerParams[param]} with --data-dir`;
-    flags[flag] = { type: 'number', value: 'N', help: `${help} (default ${rslServerParams[param]}${durable})`, integer: true, min: param === 'batchDelayMs' || param === 'eagerSlotsMax' ? 0 : 1, max };
+    flags[flag] = { type: 'number', value: 'N', help: `${help} (default ${rslServerParams[param]}${durable})`, integer: true, min, max };
   }
   return flags;
 }
 
 /** `base` with the values of the parameter flags given. */
 function paramsOf(numbers: ReadonlyMap<string, number>, base: RslParams): RslParams {
-  const params: Record<string, number> = { ...base };
-  for (const [flag, { param }] of Object.entries(serveParams)) params[param] = numbers.get(flag) ?? base[param];
-  return params as unknown as RslParams;
+  const given = Object.entries(serveParams).flatMap(([flag, { param }]) => {
+    const value = numbers.get(flag);
+    return value === undefined ? [] : [[param, value] as const];
+  });
+  return { ...base, ...Object.fromEntries(given) };
 }
 
 const serveSpec: CommandSpec = {

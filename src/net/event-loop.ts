@@ -228,19 +228,23 @@ export class HostEventLoop<P, M> {
 
   /** Sends the step's outbox; a message sent to several hosts in a row (a broadcast) is encoded once. */
   private release(): void {
-    const outbox = this.outbox;
     const transport = this.options.transport;
-    for (let i = 0; i < outbox.length;) {
-      const first = outbox[i];
-      if (first === undefined) break;
-      let j = i + 1;
-      while (outbox[j]?.msg === first.msg) j++;
-      if (j === i + 1) transport.send(first.dst, first.msg);
-      else transport.sendAll(outbox.slice(i, j).map((o) => o.dst), first.msg);
-      i = j;
+    let run: HostId[] = [];
+    let runMsg: M | undefined;
+    const flush = (): void => {
+      if (run.length === 1) transport.send(run[0] ?? '', runMsg as M);
+      else if (run.length > 1) transport.sendAll(run, runMsg as M);
+      run = [];
+    };
+    for (const { dst, msg } of this.outbox) {
+      if (run.length > 0 && msg !== runMsg) flush();
+      run.push(dst);
+      runMsg = msg;
     }
-    outbox.length = 0;
+    flush();
+    this.outbox.length = 0;
   }
+
 
   private fail(reason: Exclude<StopReason, { kind: 'stopped' }>): void {
     this.logger(`BUG: host ${shortId(this.options.transport.me)} stopped: ${reason.detail}`);

@@ -66,7 +66,7 @@ export class AppVersion {
    */
   then(request: Uint8Array): AppVersion {
     const last = this.#lastChild;
-    if (last !== null && (last.#request === request || sameBytes(last.#request, request))) return last;
+    if (last !== null && sameBytes(last.#request, request)) return last;
     const child = new AppVersion(this.#factory, this, request, null);
     this.#lastChild = child;
     return child;
@@ -123,10 +123,6 @@ export class AppVersion {
   }
 }
 
-/** Whether two byte strings are equal: the same array, or the same bytes. */
-function sameBytesOrRef(a: Uint8Array, b: Uint8Array): boolean {
-  return a === b || sameBytes(a, b);
-}
 
 /** A mutable service state standing for the content of `at` (and of `alias`, checked equal by bytes). */
 interface Shadow {
@@ -186,7 +182,7 @@ class ServiceVersionSpec implements VersionSpec {
   equal(a: AppVersion, b: AppVersion): boolean {
     if (a === b) return true;
     if (a.factory !== b.factory) return false;
-    const same = this.sameRequestsSince(a, b) || sameBytesOrRef(this.snapshotOf(a), this.snapshotOf(b));
+    const same = this.sameRequestsSince(a, b) || sameBytes(this.snapshotOf(a), this.snapshotOf(b));
     // Equal content: the shadow stands for the other version as well, so its next request needs no
     // restore (after a state transfer, a snapshot the implementation took, or two lists of the
     // same requests that do not share their nodes).
@@ -206,7 +202,7 @@ class ServiceVersionSpec implements VersionSpec {
     while (x !== y) {
       const px = x.parent;
       const py = y.parent;
-      if (px === null || py === null || !sameBytesOrRef(x.request, y.request)) return false;
+      if (px === null || py === null || !sameBytes(x.request, y.request)) return false;
       x = px;
       y = py;
     }

@@ -177,9 +177,9 @@ describe('RslClient over one client host', () => {
   });
 
   it('refuses a session count out of bounds, and a payload over the wire limit, with sentences', async () => {
-    expect(() => new RslClient({ service, sessions: 0, transport: new FakeTransport() })).toThrow(/from 1 to 1024/);
+    expect(() => new RslClient({ service, sessions: 0, transport: new FakeTransport() })).toThrow(/a client host has 1 to 1024 sessions/);
     expect(() => new RslClient({ service, sessions: rslClientSessionsMax + 1, transport: new FakeTransport() })).toThrow(RangeError);
-    expect(() => new RslClient({ service, sessions: 1.5, transport: new FakeTransport() })).toThrow(/sessions must be an integer/);
+    expect(() => new RslClient({ service, sessions: 1.5, transport: new FakeTransport() })).toThrow(/a client host has 1 to \d+ sessions/);
     const c = new RslClient({ service, sessions: 1, transport: new FakeTransport() });
     opened.push(c);
     await expect(c.submit(new Uint8Array(64 * 1024 + 1))).rejects.toThrow(/over rslRequestBytesMax/);

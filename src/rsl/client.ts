@@ -345,7 +345,6 @@ export class RslClientHost {
     if (this.closed || (m.type !== 'reply' && m.type !== 'leaderHint')) return;
     const logic = this.sessions[m.session];
     if (logic === undefined) return;
-    const resendsBefore = logic.resends;
     const nowMs = clockMs();
     const out = logic.onMessage(p.src, m, nowMs);
     for (const s of out.sends) this.transport.send(s.dst, s.msg);
@@ -354,7 +353,8 @@ export class RslClientHost {
       this.waiters[m.session] = null;
       w?.resolve(out.reply);
     } else if (out.sends.length > 0) {
-      this.resends += Math.max(0, logic.resends - resendsBefore);
+      // Sends for a message are a hint's redirect, one resend.
+      this.resends += out.sends.length;
       this.armBy(logic.wakeAtMs() ?? Infinity, nowMs);
     }
   }
@@ -476,9 +476,6 @@ export class RslClient {
    */
   constructor(options: RslClientOptions) {
     const n = options.sessions ?? rslClientSessionsDefault;
-    if (!Number.isSafeInteger(n) || n < 1 || n > rslClientSessionsMax) {
-      throw new RangeError(`sessions must be an integer from 1 to ${rslClientSessionsMax} (rslClientSessionsMax), not ${n}`);
-    }
     this.host = new RslClientHost(options, n);
     this.idle = Array.from({ length: n }, (_, i) => n - 1 - i);
   }

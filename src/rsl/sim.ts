@@ -125,7 +125,7 @@ export class RslSimClient<O, R> implements SimClient<RslImplMsg> {
     for (let p = env.receive(); p !== null; p = env.receive()) {
       const m = p.msg;
       const w = this.waiting;
-      if (w === null || !isReplica({ replicaIds: this.replicas }, p.src)) continue;
+      if (w === null || !this.replicas.includes(p.src)) continue;
       if (m.type !== 'leaderHint' && m.type !== 'reply') continue;
       if (m.session !== w.session || m.seqno !== w.seqno) continue;
       if (m.type === 'leaderHint') {

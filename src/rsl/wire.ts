@@ -4,6 +4,7 @@ import type { DecodeError, SizedCodec } from '../framework/codec.js';
 import type { HostId, Packet } from '../framework/types.js';
 import type { Value } from '../marshal/grammar.js';
 import { array, bool, bytes, record, u32, u64, union, utf8 } from '../marshal/grammar.js';
+import { utf8Length } from '../marshal/utf8.js';
 import { compileCodec } from '../marshal/compile.js';
 import type { RslMsg, RslMsgOf } from './protocol/messages.js';
 import type { Reply, RslParams, Vote } from './protocol/types.js';
@@ -62,7 +63,9 @@ const batch = array(request, rslBatchLengthMax);
 /** One acceptor vote with its slot, as a 1b and the acceptor's durable state carry it. */
 export const rslVoteGrammar = record({ opn: u64(), maxVBal: ballot, maxVal: batch });
 const vote = rslVoteGrammar;
-const reply = record({ client: hostId, seqno: u64(), reply: bytes(rslReplyBytesMax) });
+/** A reply cache entry on the wire (also in the executor's durable record). */
+export const rslReplyGrammar = record({ client: hostId, seqno: u64(), reply: bytes(rslReplyBytesMax) });
+const reply = rslReplyGrammar;
 
 /** The grammar of IronRSL messages; union cases in the order of `RslMsg` (the order is the format). */
 export const rslMsgGrammar = union('type', {
@@ -132,8 +135,9 @@ export function parseSessionClientId(id: HostId): { readonly host: HostId; reado
 
 /** Whether host id `id` fits the wire's `rslHostIdBytesMax` bytes of UTF-8. */
 export function fitsRslHostId(id: HostId): boolean {
-  // A UTF-16 unit is at most 3 bytes of UTF-8: short ids need no encoding.
-  return id.length * 3 <= rslHostIdBytesMax || new TextEncoder().encode(id).length <= rslHostIdBytesMax;
+  // Counted without encoding (-1: a lone surrogate, which UTF-8 cannot carry).
+  const n = utf8Length(id);
+  return n >= 0 && n <= rslHostIdBytesMax;
 }
 
 /**
@@ -190,28 +194,24 @@ export function toWire(m: RslImplMsg): RslWireMsg {
 /** The implementation message of wire message `w`, or why it is not one (a map's keys out of order or repeated). */
 export function fromWire(w: RslWireMsg): Result<RslImplMsg, string> {
   if (w.type === '1b') {
-    {
-      const votes = new Map<number, Vote>();
-      let last = -1;
-      for (const v of w.votes) {
-        if (v.opn <= last) return err(`votes must be in strictly ascending slot order; slot ${v.opn} follows ${last}`);
-        last = v.opn;
-        votes.set(v.opn, { maxVBal: v.maxVBal, maxVal: v.maxVal });
-      }
-      return ok({ type: '1b', ballot: w.ballot, logTruncationPoint: w.logTruncationPoint, votes });
+    const votes = new Map<number, Vote>();
+    let last = -1;
+    for (const v of w.votes) {
+      if (v.opn <= last) return err(`votes must be in strictly ascending slot order; slot ${v.opn} follows ${last}`);
+      last = v.opn;
+      votes.set(v.opn, { maxVBal: v.maxVBal, maxVal: v.maxVal });
     }
+    return ok({ type: '1b', ballot: w.ballot, logTruncationPoint: w.logTruncationPoint, votes });
   }
   if (w.type === 'appStateSupply') {
-    {
-      const replyCache = new Map<HostId, Reply>();
-      let last: string | null = null;
-      for (const r of w.state.replyCache) {
-        if (last !== null && r.client <= last) return err(`the reply cache must be in strictly ascending client order; ${JSON.stringify(r.client)} follows ${JSON.stringify(last)}`);
-        last = r.client;
-        replyCache.set(r.client, r);
-      }
-      return ok({ type: 'appStateSupply', ballot: w.ballot, opn: w.opn, state: { app: w.state.app, replyCache } });
+    const replyCache = new Map<HostId, Reply>();
+    let last: string | null = null;
+    for (const r of w.state.replyCache) {
+      if (last !== null && r.client <= last) return err(`the reply cache must be in strictly ascending client order; ${JSON.stringify(r.client)} follows ${JSON.stringify(last)}`);
+      last = r.client;
+      replyCache.set(r.client, r);
     }
+    return ok({ type: 'appStateSupply', ballot: w.ballot, opn: w.opn, state: { app: w.state.app, replyCache } });
   }
   return ok(w);
 }

@@ -1,10 +1,10 @@
 import type { DurableStore } from '../../framework/host.js';
 import { CodecRecord } from '../../framework/durable-record.js';
-import { array, bytes, record, u64, utf8 } from '../../marshal/grammar.js';
+import { array, bytes, record, u64 } from '../../marshal/grammar.js';
 import { compileCodec } from '../../marshal/compile.js';
 import type { Ballot, Opn, Reply, Vote } from '../protocol/types.js';
 import {
-  rslAppStateBytesMax, rslBallotGrammar, rslHostIdBytesMax, rslReplyBytesMax, rslReplyCacheLengthMax, rslVoteGrammar, rslVotesLengthMax,
+  rslAppStateBytesMax, rslBallotGrammar, rslReplyCacheLengthMax, rslReplyGrammar, rslVoteGrammar, rslVotesLengthMax,
 } from '../wire.js';
 
 /**
@@ -57,7 +57,7 @@ const rslExecutorDurableCodec = compileCodec(record({
   opsComplete: u64(),
   maxBalReflected: rslBallotGrammar,
   app: bytes(rslAppStateBytesMax),
-  replyCache: array(record({ client: utf8(rslHostIdBytesMax), seqno: u64(), reply: bytes(rslReplyBytesMax) }), rslReplyCacheLengthMax),
+  replyCache: array(rslReplyGrammar, rslReplyCacheLengthMax),
 }), 'RslExecutorDurableState');
 
 /** Reads and writes a replica executor's durable state, as one DurableRecord. */

@@ -65,14 +65,9 @@ function byEntries<K, V>(value: (a: V, b: V) => boolean): (a: ReadonlyMap<K, V>,
 
 const same = <T>(a: T, b: T): boolean => Object.is(a, b);
 
-/** Whether two byte strings are equal: the same array, or the same bytes. */
-export function sameBytesOrRef(a: Uint8Array, b: Uint8Array): boolean {
-  return a === b || sameBytes(a, b);
-}
-
 const sameBallot = (a: Ballot, b: Ballot): boolean => a === b || (a.seqno === b.seqno && a.proposer === b.proposer);
 
-const sameRequest = byFields<Request>({ client: same, seqno: same, payload: sameBytesOrRef });
+const sameRequest = byFields<Request>({ client: same, seqno: same, payload: sameBytes });
 
 /** Whether two batches (or request lists) hold the same requests in the same order, by reference first. */
 export function sameBatch(a: RequestBatch, b: RequestBatch): boolean {
@@ -119,7 +114,7 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
 const sameVote = byFields<Vote>({ maxVBal: sameBallot, maxVal: sameBatch });
 const sameVotes = byEntries<number, Vote>(sameVote);
 const sameHeld1b = byFields<Held1b>({ logTruncationPoint: same, votes: sameVotes });
-const sameReply = byFields<Reply>({ client: same, seqno: same, reply: sameBytesOrRef });
+const sameReply = byFields<Reply>({ client: same, seqno: same, reply: sameBytes });
 
 /**
  * Whether two reply caches are equal (`equalReplyCache`), by reference first: a step replaces
@@ -173,13 +168,13 @@ export function replicaEquality<A>(app: AppSpec<A>): (a: ReplicaState<A>, b: Rep
 export function messageEquality<A>(appEqual: (a: A, b: A) => boolean): (a: RslMsg<A>, b: RslMsg<A>) => boolean {
   const sameSnapshot = byFields<ServiceSnapshot<A>>({ replyCache: sameReplyCache, app: appEqual });
   const tables: { readonly [T in RslMsgType]: (a: RslMsgOf<A, T>, b: RslMsgOf<A, T>) => boolean } = {
-    request: byFields<RslMsgOf<A, 'request'>>({ type: same, seqno: same, payload: sameBytesOrRef }),
+    request: byFields<RslMsgOf<A, 'request'>>({ type: same, seqno: same, payload: sameBytes }),
     '1a': byFields<RslMsgOf<A, '1a'>>({ type: same, ballot: sameBallot }),
     '1b': byFields<RslMsgOf<A, '1b'>>({ type: same, ballot: sameBallot, logTruncationPoint: same, votes: sameVotes }),
     '2a': byFields<RslMsgOf<A, '2a'>>({ type: same, ballot: sameBallot, opn: same, batch: sameBatch }),
     '2b': byFields<RslMsgOf<A, '2b'>>({ type: same, ballot: sameBallot, opn: same, batch: sameBatch }),
     heartbeat: byFields<RslMsgOf<A, 'heartbeat'>>({ type: same, ballot: sameBallot, suspicious: same, opsComplete: same }),
-    reply: byFields<RslMsgOf<A, 'reply'>>({ type: same, seqno: same, reply: sameBytesOrRef }),
+    reply: byFields<RslMsgOf<A, 'reply'>>({ type: same, seqno: same, reply: sameBytes }),
     appStateRequest: byFields<RslMsgOf<A, 'appStateRequest'>>({ type: same, ballot: sameBallot, opn: same }),
     appStateSupply: byFields<RslMsgOf<A, 'appStateSupply'>>({ type: same, ballot: sameBallot, opn: same, state: sameSnapshot }),
     startingPhase2: byFields<RslMsgOf<A, 'startingPhase2'>>({ type: same, ballot: sameBallot, logTruncationPoint: same }),

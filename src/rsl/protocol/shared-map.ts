@@ -155,8 +155,11 @@ export function withEntries<K, V>(map: ReadonlyMap<K, V>, changes: ReadonlyMap<K
  */
 export class TrackedMap<K, V> extends Map<K, V> {
   private view: SharedMap<K, V> = SharedMap.of(new Map());
-  /** The keys set since `view` was taken; null when an entry was removed (the next view is built anew). */
-  private changed: Set<K> | null = new Set();
+  /**
+   * The keys set since `view` was taken; null when an entry was removed or no view was ever
+   * taken (the next view is built anew). Unmonitored hosts never take one, so they track nothing.
+   */
+  private changed: Set<K> | null = null;
 
   // No initial entries: the Map constructor would set them before the tracking fields exist.
   constructor() {
