@@ -37,7 +37,7 @@ const c2 = sessionClientId('c', 2);
 
 /**
  * Replica r0 of the counter under the checked monitor (`checkedRslReplica`), fed a script by the
- * other replicas, which are not run: r1 and r2 vote for batches with 2bs, ask for r0's state and
+ * other replicas, which are not run: r1 proposes batches with 2as, r1 and r2 vote for them with 2bs, ask for r0's state and
  * supply theirs. The script covers a batch, a resent request in a later slot (executed once), a
  * heartbeat that saves the executor (its snapshot is compared), a state request (the supply is
  * compared) and a state supply with a slot executed on top. Returns the first refinement violation,
@@ -62,7 +62,9 @@ function runScript(variant: typeof RslReplica = RslReplica): {
     throw new Error('r0 did not settle');
   };
   const decide = (opn: number, batch: RequestBatch): void => {
-    for (const src of ['r1', 'r2']) inbox.push({ src, dst: 'r0', msg: { type: '2b', ballot, opn, batch } });
+    // r1 leads the ballot: r0 accepts its 2a, and with r1's and r2's 2bs the slot is chosen.
+    inbox.push({ src: 'r1', dst: 'r0', msg: { type: '2a', ballot, opn, batch } });
+    for (const src of ['r1', 'r2']) inbox.push({ src, dst: 'r0', msg: { type: '2b', ballot, opn } });
     idle();
   };
   const request = (client: string, seqno: number) => ({ client, seqno, payload: counterRequest() });

@@ -135,6 +135,7 @@ function viewReplica(s: ReplicaState<number>): unknown {
     maxBal: bal(s.acceptor.maxBal), ltp: s.acceptor.logTruncationPoint, checkpoints: s.acceptor.lastCheckpointed,
     votes: [...s.acceptor.votes].map(([opn, v]) => `${opn}@${bal(v.maxVBal)}:[${v.maxVal.map((r) => `${r.client}#${r.seqno}`).join(',')}]`),
     learnt: [...s.learner.unexecuted].map(([opn, t]) => `${opn}:${[...t.senders].join('+')}`),
+    proposed: [...s.learner.proposed].map(([opn, p]) => `${opn}@${bal(p.ballot)}:[${p.batch.map((r) => `${r.client}#${r.seqno}`).join(',')}]`),
     ops: s.executor.opsComplete, app: s.executor.app, decided: s.executor.nextOp.known, nextHeartbeat: s.nextHeartbeatTime,
   };
 }
@@ -163,7 +164,8 @@ export function replicaKey(s: ReplicaState<number>): string {
     bal(e.currentView), [...e.suspectors].sort().join(','), e.epochEndTime, e.epochLengthMs,
     e.requestsThisEpoch.map(req).join(','), e.requestsPrevEpochs.map(req).join(','),
     bal(a.maxBal), votes(a.votes), a.lastCheckpointed.join(','), a.logTruncationPoint,
-    bal(s.learner.maxBallotSeen), sorted(s.learner.unexecuted, (t) => `${[...t.senders].sort().join('+')}${batch(t.value)}`),
+    bal(s.learner.maxBallotSeen), sorted(s.learner.unexecuted, (t) => [...t.senders].sort().join('+')),
+    sorted(s.learner.proposed, (p) => `${bal(p.ballot)}${batch(p.batch)}`),
     x.app, x.opsComplete, bal(x.maxBalReflected), x.nextOp.known ? `${bal(x.nextOp.ballot)}${batch(x.nextOp.batch)}` : '-',
     sorted(x.replyCache, (r) => `${r.seqno}:${r.reply.join('.')}`),
   ].join('|');
@@ -176,7 +178,7 @@ export function msgKey(m: RslMsg<number>): string {
     case '1a': return `1a${bal(m.ballot)}`;
     case '1b': return `1b${bal(m.ballot)}:${m.logTruncationPoint}{${votes(m.votes)}}`;
     case '2a': return `2a${bal(m.ballot)}@${m.opn}${batch(m.batch)}`;
-    case '2b': return `2b${bal(m.ballot)}@${m.opn}${batch(m.batch)}`;
+    case '2b': return `2b${bal(m.ballot)}@${m.opn}`;
     case 'heartbeat': return `hb${bal(m.ballot)}${m.suspicious ? 's' : ''}:${m.opsComplete}`;
     case 'reply': return `rp${m.seqno}:${m.reply.join('.')}`;
     case 'appStateRequest': return `sr${bal(m.ballot)}@${m.opn}`;
@@ -322,7 +324,8 @@ export function rslModel(options: RslModelOptions = {}): Model<RslDistributedSta
  *   `process2b` does not change: the step is invisible (a stutter of the spec);
  * - at one ballot a learner only ever adds senders to slots (or forgets executed ones), so a
  *   learner that took more 2bs can do everything one that took fewer can: the same decisions,
- *   with the same values (2bs at one ballot and slot agree, `twoAsAgree`), no later than it;
+ *   with the same batches (a decision's batch is the replica's own vote, which the learner does
+ *   not touch), no later than it;
  *   nothing else a replica or the network does depends on its learner. Every state of the full
  *   graph thus has a state of the reduced graph that differs only in learners that took more 2bs,
  *   and the same invariants hold in both;

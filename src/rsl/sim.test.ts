@@ -44,7 +44,7 @@ describe('IronRSL wire format', () => {
     { type: '1a', ballot },
     { type: '1b', ballot, logTruncationPoint: 4, votes: new Map([[6, { maxVBal: ballot, maxVal: batch }], [4, { maxVBal: { seqno: 1, proposer: 0 }, maxVal: [] }]]) },
     { type: '2a', ballot, opn: 5, batch },
-    { type: '2b', ballot, opn: 5, batch },
+    { type: '2b', ballot, opn: 5 },
     { type: 'heartbeat', ballot, suspicious: true, opsComplete: 12 },
     { type: 'reply', session: 0, seqno: 7, reply: Uint8Array.of(0) },
     { type: 'appStateRequest', ballot, opn: 9 },

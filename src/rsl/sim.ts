@@ -19,7 +19,7 @@ import { kvModel } from '../lin/models/kv.js';
 import type { Model } from '../lin/model.js';
 import type { ReplicaState, RslConstants } from './protocol/replica.js';
 import { rslProtocol } from './protocol/replica.js';
-import { executeChosenBatch } from './protocol/refinement.js';
+import { executeChosenBatch, slotKey } from './protocol/refinement.js';
 import type { Ballot, Opn, Request, RequestBatch, RslParams } from './protocol/types.js';
 import { defaultRslParams, equalBatch, isReplica, quorumSize } from './protocol/types.js';
 import { RslReplica } from './impl/replica.js';
@@ -165,13 +165,28 @@ export class RslSimClient<O, R> implements SimClient<RslImplMsg> {
   }
 }
 
-/** What the incremental abstraction keeps per run: the 2bs read so far and the spec state along the chosen prefix. */
+/**
+ * What the incremental abstraction keeps per run: per ballot and slot, the 2a batches and 2b
+ * senders read so far, and the spec state along the chosen prefix.
+ */
 interface PrefixState {
   cursor: number;
-  readonly groups: Map<string, { readonly opn: Opn; readonly batch: RequestBatch; readonly senders: Set<HostId> }>;
+  readonly groups: Map<string, SlotGroup>;
   readonly chosen: Map<Opn, RequestBatch[]>;
   length: number;
   state: RslSpecState<Uint8Array>;
+}
+
+/** One ballot and slot as the abstraction reads them: the replicas' 2as there, and their 2bs. */
+interface SlotGroup {
+  readonly opn: Opn;
+  readonly batches: RequestBatch[];
+  readonly senders: Set<HostId>;
+}
+
+/** Adds `batch` to `values` unless an equal batch is there. */
+function addValue(values: RequestBatch[], batch: RequestBatch): void {
+  if (!values.some((v) => equalBatch(v, batch))) values.push(batch);
 }
 
 /** A key naming a batch: a hash of its requests (client, seqno, payload). */
@@ -183,9 +198,9 @@ function batchHash(batch: RequestBatch): string {
 
 /**
  * The protocol's abstraction to the spec (`chosenPrefix` of src/rsl/protocol/refinement.ts: the
- * longest prefix of slots chosen by a quorum of 2bs at one ballot, executed in order with the
- * executor's rule), computed incrementally over a run's growing network: each call reads only the
- * 2bs added since the last one. Its `key` is the prefix length, which determines the spec state
+ * longest prefix of slots chosen by a quorum of 2bs at one ballot, with the batches of the 2as
+ * there, executed in order with the executor's rule), computed incrementally over a run's growing
+ * network: each call reads only the 2as and 2bs added since the last one. Its `key` is the prefix length, which determines the spec state
  * (of a slot with two chosen values it takes the first, as `chosenPrefix` does).
  */
 export function incrementalRslAbstraction(app: AppSpec<Uint8Array>, constants: RslConstants): {
@@ -202,19 +217,23 @@ export function incrementalRslAbstraction(app: AppSpec<Uint8Array>, constants: R
     }
     for (; st.cursor < ds.network.length; st.cursor++) {
       const p = ds.network[st.cursor];
-      if (p === undefined || p.msg.type !== '2b' || !isReplica(constants.config, p.src)) continue;
+      if (p === undefined || (p.msg.type !== '2a' && p.msg.type !== '2b') || !isReplica(constants.config, p.src)) continue;
       const m = p.msg;
-      const key = `${m.ballot.seqno}.${m.ballot.proposer}@${m.opn}=${batchHash(m.batch)}`;
+      const key = slotKey(m.ballot, m.opn);
       let g = st.groups.get(key);
       if (g === undefined) {
-        g = { opn: m.opn, batch: m.batch, senders: new Set() };
+        g = { opn: m.opn, batches: [], senders: new Set() };
         st.groups.set(key, g);
       }
-      g.senders.add(p.src);
-      if (g.senders.size === quorum) {
+      const before = g.senders.size;
+      if (m.type === '2a') addValue(g.batches, m.batch);
+      else g.senders.add(p.src);
+      // A slot is chosen once a quorum's 2bs name it; each 2a batch there, whenever read, is a value of it.
+      const quorate = g.senders.size >= quorum;
+      if (quorate && (m.type === '2a' || before < quorum)) {
         const values = st.chosen.get(g.opn) ?? [];
-        if (!values.some((v) => equalBatch(v, g.batch))) values.push(g.batch);
-        st.chosen.set(g.opn, values);
+        for (const b of g.batches) addValue(values, b);
+        if (values.length > 0) st.chosen.set(g.opn, values);
       }
     }
     for (let v = st.chosen.get(st.length)?.[0]; v !== undefined; v = st.chosen.get(st.length)?.[0]) {
@@ -261,7 +280,7 @@ export function rslOutsiderMessage(prng: Prng, view: OutsiderView<ReplicaState<U
     { type: '1a', ballot },
     { type: '1b', ballot, logTruncationPoint: opn, votes: new Map([[opn, { maxVBal: ballot, maxVal: randomBatch(prng, clients) }]]) },
     { type: '2a', ballot, opn, batch: randomBatch(prng, clients) },
-    { type: '2b', ballot, opn, batch: randomBatch(prng, clients) },
+    { type: '2b', ballot, opn },
     { type: 'heartbeat', ballot, suspicious: prng.chance(0.5), opsComplete: opn },
     { type: 'reply', session: prng.nextInt(rslSimSessionsPerClient), seqno: near(3), reply: Uint8Array.of(1) },
     { type: 'appStateRequest', ballot, opn },
@@ -300,7 +319,7 @@ export function showRslMsg(m: RslImplMsg): string {
     case '1a': return `1a(${b(m.ballot)})`;
     case '1b': return `1b(${b(m.ballot)}, ltp ${m.logTruncationPoint}, ${m.votes.size} votes)`;
     case '2a': return `2a(${b(m.ballot)}, opn ${m.opn}, ${m.batch.length} reqs)`;
-    case '2b': return `2b(${b(m.ballot)}, opn ${m.opn}, ${m.batch.length} reqs)`;
+    case '2b': return `2b(${b(m.ballot)}, opn ${m.opn})`;
     case 'heartbeat': return `heartbeat(${b(m.ballot)}, ${m.suspicious ? 'suspicious' : 'ok'}, ops ${m.opsComplete})`;
     case 'reply': return `reply(s${m.session}#${m.seqno}, ${m.reply.length}B)`;
     case 'appStateRequest': return `appStateRequest(${b(m.ballot)}, opn ${m.opn})`;
@@ -354,8 +373,12 @@ export function rslSystem(options: RslSimOptions = {}): SimSystem<ReplicaState<U
         const a = rslPacketAbstraction(p);
         return a.msg.type !== 'reply' || replyCorresponds(s, a.dst, a.msg.seqno, a.msg.reply);
       },
-      // The abstraction reads the 2bs only; one per sender, ballot, slot and batch.
-      networkKey: (p) => (p.msg.type === '2b' ? `${p.src}|${p.msg.ballot.seqno}.${p.msg.ballot.proposer}@${p.msg.opn}=${batchHash(p.msg.batch)}` : null),
+      // The abstraction reads the 2as and 2bs only: one 2a per sender, ballot, slot and batch, one 2b per sender, ballot and slot.
+      networkKey: (p) => {
+        const m = p.msg;
+        if (m.type === '2a') return `2a|${p.src}|${slotKey(m.ballot, m.opn)}=${batchHash(m.batch)}`;
+        return m.type === '2b' ? `2b|${p.src}|${slotKey(m.ballot, m.opn)}` : null;
+      },
       abstractionKey: abstraction.key,
     },
     outsiders: rslOutsiders,

@@ -10,9 +10,9 @@ import type { RslMsg } from './protocol/messages.js';
 import type { RslDistributedState } from './protocol/refinement.js';
 import { rslAbstraction, rslInvariants } from './protocol/refinement.js';
 import type { ReplicaState, RslAction, RslConstants, RslPacket } from './protocol/replica.js';
-import { broadcast, makeMaybeExecute, process2b, receivedOf, repliesOnExecution, rslProtocol, rslProtocolWith } from './protocol/replica.js';
+import { broadcast, makeMaybeExecute, process2a, process2b, receivedOf, repliesOnExecution, rslProtocol, rslProtocolWith } from './protocol/replica.js';
 import type { RslParams } from './protocol/types.js';
-import { balEq, ballotZero, defaultRslParams, isReplica } from './protocol/types.js';
+import { balEq, ballotZero, defaultRslParams, isReplica, quorumSize } from './protocol/types.js';
 
 /** The counter: the state is a number, a request adds its first byte (1 if empty), the reply is the new value's low byte. */
 export const counterApp: AppSpec<number> = {
@@ -165,7 +165,25 @@ export function acceptBelowPromise<A>(): RslAction<A> {
     if (r === null) return notEnabled('no 2a from a replica received');
     const acceptor = acceptorProcess2a({ ...s.acceptor, maxBal: ballotZero }, s.constants.params, r.msg.ballot, r.msg.opn, r.msg.batch);
     if (acceptor === null) return notEnabled('slot past integerMax');
-    return { state: { ...s, acceptor }, sent: broadcast(s, { type: '2b', ballot: r.msg.ballot, opn: r.msg.opn, batch: r.msg.batch }) };
+    return { state: { ...s, acceptor }, sent: broadcast(s, { type: '2b', ballot: r.msg.ballot, opn: r.msg.opn }) };
+  };
+}
+
+/**
+ * An acceptor that, voting again in a slot it already voted in, raises the vote's ballot but keeps
+ * the old batch (a tempting shortcut: "the value is already there"). Its vote is then no 2a of
+ * that ballot. Caught by `votesAre2as`.
+ */
+export function voteKeepsOldValue<A>(): RslAction<A> {
+  return (s, input) => {
+    const r = twoAFromReplica(s, input);
+    if (r === null) return process2a(s, input);
+    const old = s.acceptor.votes.get(r.msg.opn);
+    const out = process2a(s, input);
+    if (!isEnabled(out) || old === undefined) return out;
+    const acceptor = acceptorProcess2a(s.acceptor, s.constants.params, r.msg.ballot, r.msg.opn, old.maxVal);
+    if (acceptor === null) return out;
+    return { state: { ...out.state, acceptor }, sent: out.sent };
   };
 }
 
@@ -183,6 +201,32 @@ export function learnerCountsTwice<A>(): RslAction<A> {
     if (r === null || tuple === undefined || !balEq(r.msg.ballot, s.learner.maxBallotSeen)) return out;
     const senders = new Set([...tuple.senders, `${r.src}/again${tuple.senders.size}`]);
     return { state: { ...s, learner: { ...s.learner, unexecuted: new Map([...s.learner.unexecuted, [r.msg.opn, { ...tuple, senders }]]) } }, sent: [] };
+  };
+}
+
+/**
+ * A learner that keeps, per slot, the batch of any 2a its replica accepted, whatever its ballot,
+ * and a decision that takes it: when a higher ballot's 2bs arrive, the correct learner forgets
+ * the lower ballot's batches and decides only with one at the 2bs' ballot. A replica that took an
+ * older ballot's 2a and missed the new one then decides the old batch. Caught by `decisionIsChosen`.
+ */
+export function learnerIgnores2aBallot<A>(): { process2b: RslAction<A>; maybeMakeDecision: RslAction<A> } {
+  return {
+    process2b: (s, input) => {
+      const out = process2b(s, input);
+      if (!isEnabled(out)) return out;
+      const proposed = new Map([...s.learner.proposed, ...out.state.learner.proposed]);
+      return { state: { ...out.state, learner: { ...out.state.learner, proposed } }, sent: out.sent };
+    },
+    maybeMakeDecision: (s) => {
+      const ex = s.executor;
+      const tuple = s.learner.unexecuted.get(ex.opsComplete);
+      const proposal = s.learner.proposed.get(ex.opsComplete);
+      if (ex.nextOp.known || tuple === undefined || tuple.senders.size < quorumSize(s.constants.config) || proposal === undefined) {
+        return notEnabled('next slot not decided');
+      }
+      return { state: { ...s, executor: { ...ex, nextOp: { known: true, batch: proposal.batch, ballot: s.learner.maxBallotSeen } } }, sent: [] };
+    },
   };
 }
 
@@ -259,7 +303,7 @@ export function executeWithoutSeqnoTest<A>(app: AppSpec<A>): RslAction<A> {
 }
 
 /** Known broken variants of the replica, by name. */
-export type RslBug = 'accept-below-promise' | 'ignore-1b-votes' | 'learner-counts-twice' | 'truncate-to-highest' | 'ignore-window' | 'execute-twice';
+export type RslBug = 'accept-below-promise' | 'ignore-1b-votes' | 'learner-counts-twice' | 'truncate-to-highest' | 'ignore-window' | 'execute-twice' | 'learner-ignores-2a-ballot' | 'vote-keeps-old-value';
 
 /** What each broken variant does, and which check sees it. */
 export const rslBugs: Readonly<Record<RslBug, string>> = {
@@ -269,6 +313,8 @@ export const rslBugs: Readonly<Record<RslBug, string>> = {
   'truncate-to-highest': 'truncation to the highest checkpoint instead of the quorum-th highest (truncationBelowQuorumExecuted)',
   'ignore-window': 'a proposer ignores the ltp + logLengthMax bound on the slots it proposes (truncationBelowQuorumExecuted)',
   'execute-twice': 'an executor without the seqno test runs a request that sits in two slots twice (executedPrefixesAgree)',
+  'learner-ignores-2a-ballot': 'a learner keeps the batch of any 2a accepted in a slot, whatever its ballot, and decides with it (decisionIsChosen; it needs 3 replicas, 2 clients and a view change, past the bounds the tests model-check: caught in a scenario test)',
+  'vote-keeps-old-value': 'an acceptor voting again in a slot raises the ballot but keeps its old batch (votesAre2as, after a view change with 3 replicas: caught in a scenario test)',
 };
 
 /** The protocol of broken variant `bug` for `app`. */
@@ -280,6 +326,8 @@ export function rslBugProtocol<A>(app: AppSpec<A>, bug: RslBug): HostProtocol<Rs
     case 'truncate-to-highest': return rslProtocolWith(app, { truncateLog: truncateToHighestCheckpoint<A>() });
     case 'ignore-window': return rslProtocolWith(app, { maybeNominate: nominateIgnoringWindow<A>() });
     case 'execute-twice': return rslProtocolWith(app, { maybeExecute: executeWithoutSeqnoTest(app) });
+    case 'learner-ignores-2a-ballot': return rslProtocolWith(app, learnerIgnores2aBallot<A>());
+    case 'vote-keeps-old-value': return rslProtocolWith(app, { process2a: voteKeepsOldValue<A>() });
     default: return unreachable(bug, 'bug');
   }
 }

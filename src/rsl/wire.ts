@@ -73,7 +73,7 @@ export const rslMsgGrammar = union('type', {
   '1a': record({ ballot }),
   '1b': record({ ballot, logTruncationPoint: u64(), votes: array(vote, rslVotesLengthMax) }),
   '2a': record({ ballot, opn: u64(), batch }),
-  '2b': record({ ballot, opn: u64(), batch }),
+  '2b': record({ ballot, opn: u64() }),
   heartbeat: record({ ballot, suspicious: bool(), opsComplete: u64() }),
   reply: record({ session: u32(), seqno: u64(), reply: bytes(rslReplyBytesMax) }),
   appStateRequest: record({ ballot, opn: u64() }),

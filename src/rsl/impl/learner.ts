@@ -1,12 +1,11 @@
 import type { HostId } from '../../framework/types.js';
 import type { LearnerRoleState } from '../protocol/learner.js';
-import type { Ballot, LearnerTuple, Opn, RequestBatch } from '../protocol/types.js';
-import { balLt, ballotZero } from '../protocol/types.js';
+import type { Ballot, LearnerTuple, Opn, Proposal, RequestBatch } from '../protocol/types.js';
+import { balLeq, balLt, ballotZero } from '../protocol/types.js';
 
-/** One slot as the learner counts it: its senders at the highest ballot, and the value. */
+/** One slot as the learner counts it: its senders at the highest ballot. */
 interface Tally {
   readonly senders: Set<HostId>;
-  readonly value: RequestBatch;
   /** The protocol's tuple for this tally, once made; dropped when a sender joins. */
   tuple: LearnerTuple | null;
 }
@@ -16,6 +15,15 @@ export class LearnerImpl {
   maxBallotSeen: Ballot = ballotZero;
   /** Invariant: senders non-empty, all replicas. */
   readonly unexecuted = new Map<Opn, Tally>();
+  /** Per learnable slot, the highest-ballot 2a accepted (immutable entries, shared with the abstraction). */
+  readonly proposed = new Map<Opn, Proposal>();
+
+  /** Keeps the batch of a 2a its replica accepted (the caller checked that the slot is learnable). */
+  process2a(ballot: Ballot, opn: Opn, batch: RequestBatch): void {
+    if (balLt(ballot, this.maxBallotSeen)) return;
+    const kept = this.proposed.get(opn);
+    if (kept === undefined || balLt(kept.ballot, ballot)) this.proposed.set(opn, { ballot, batch });
+  }
 
   /** Whether a 2b at `ballot` is taken: not below the highest ballot seen. */
   takes2b(ballot: Ballot): boolean {
@@ -23,14 +31,15 @@ export class LearnerImpl {
   }
 
   /** Counts a 2b from replica `src` (the caller checked `takes2b` and that the slot is learnable). */
-  process2b(src: HostId, ballot: Ballot, opn: Opn, batch: RequestBatch): void {
+  process2b(src: HostId, ballot: Ballot, opn: Opn): void {
     if (balLt(this.maxBallotSeen, ballot)) {
       this.maxBallotSeen = ballot;
       this.unexecuted.clear();
+      for (const [slot, p] of this.proposed) if (!balLeq(ballot, p.ballot)) this.proposed.delete(slot);
     }
     const tally = this.unexecuted.get(opn);
     if (tally === undefined) {
-      this.unexecuted.set(opn, { senders: new Set([src]), value: batch, tuple: null });
+      this.unexecuted.set(opn, { senders: new Set([src]), tuple: null });
     } else if (!tally.senders.has(src)) {
       tally.senders.add(src);
       tally.tuple = null;
@@ -40,11 +49,13 @@ export class LearnerImpl {
   /** Forgets slot `opn`, once executed. */
   forgetDecision(opn: Opn): void {
     this.unexecuted.delete(opn);
+    this.proposed.delete(opn);
   }
 
   /** Forgets every slot below `opn`, on a state supply. */
   forgetBefore(opn: Opn): void {
     for (const slot of this.unexecuted.keys()) if (slot < opn) this.unexecuted.delete(slot);
+    for (const slot of this.proposed.keys()) if (slot < opn) this.proposed.delete(slot);
   }
 
   /**
@@ -55,9 +66,9 @@ export class LearnerImpl {
   abstract(): LearnerRoleState {
     const unexecuted = new Map<Opn, LearnerTuple>();
     for (const [opn, t] of this.unexecuted) {
-      t.tuple ??= { senders: new Set(t.senders), value: t.value };
+      t.tuple ??= { senders: new Set(t.senders) };
       unexecuted.set(opn, t.tuple);
     }
-    return { maxBallotSeen: this.maxBallotSeen, unexecuted };
+    return { maxBallotSeen: this.maxBallotSeen, unexecuted, proposed: new Map(this.proposed) };
   }
 }

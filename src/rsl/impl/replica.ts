@@ -8,7 +8,7 @@ import type { ExecutorState } from '../protocol/executor.js';
 import type { ReplicaState, RslConstants } from '../protocol/replica.js';
 import { withinLearnerWindow } from '../protocol/replica.js';
 import type { Opn, ReplicaIndex } from '../protocol/types.js';
-import { addSat, quorumSize, replicaIndex } from '../protocol/types.js';
+import { addSat, balEq, quorumSize, replicaIndex } from '../protocol/types.js';
 import type { ServiceFactory, ServiceState } from '../service.js';
 import type { RslImplMsg } from '../wire.js';
 import { fitsRslHostId, parseSessionClientId, rslWireProblems, sessionClientId } from '../wire.js';
@@ -185,15 +185,13 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
         if (!this.acceptsTwoA(m.ballot, m.opn)) return { action: 'ignore' };
         if (!this.save(env, this.acceptor.durableAfter2a(m.ballot, m.opn, m.batch, this.proposer.maxBallotISent1a), '2b')) return { action: null };
         this.acceptor.process2a(m.ballot, m.opn, m.batch);
-        this.broadcast(env, { type: '2b', ballot: m.ballot, opn: m.opn, batch: m.batch });
+        if (this.learnable(m.opn)) this.learner.process2a(m.ballot, m.opn, m.batch);
+        this.broadcast(env, { type: '2b', ballot: m.ballot, opn: m.opn });
         return { action: 'process2a' };
       }
       case '2b': {
-        const ex = this.executor;
-        const learnable = (ex.opsComplete < m.opn || (ex.opsComplete === m.opn && !ex.nextOp.known)) &&
-          withinLearnerWindow(this.constants.params, ex.opsComplete, m.opn);
-        if (!learnable || !this.learner.takes2b(m.ballot)) return { action: 'ignore' };
-        this.learner.process2b(p.src, m.ballot, m.opn, m.batch);
+        if (!this.learnable(m.opn) || !this.learner.takes2b(m.ballot)) return { action: 'ignore' };
+        this.learner.process2b(p.src, m.ballot, m.opn);
         return { action: 'process2b' };
       }
       case 'heartbeat': {
@@ -232,6 +230,14 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
   protected acceptsTwoA(ballot: ReplicaState<Uint8Array>['acceptor']['maxBal'], opn: Opn): boolean {
     return this.acceptor.takes2a(ballot, opn);
   }
+
+  /** Whether slot `opn` is still to be learnt here: not decided, and within the learner window. */
+  private learnable(opn: Opn): boolean {
+    const ex = this.executor;
+    return (ex.opsComplete < opn || (ex.opsComplete === opn && !ex.nextOp.known)) &&
+      withinLearnerWindow(this.constants.params, ex.opsComplete, opn);
+  }
+
 
   /**
    * A request from session `session` of client host `host`: the protocol's client is
@@ -296,7 +302,10 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
         if (ex.nextOp.known) return null;
         const tally = this.learner.unexecuted.get(ex.opsComplete);
         if (tally === undefined || tally.senders.size < quorumSize(config)) return null;
-        ex.decide(tally.value, this.learner.maxBallotSeen);
+        // The batch is the 2a's at the learner's ballot, as the learner kept it (`executorMakeDecision`).
+        const proposal = this.learner.proposed.get(ex.opsComplete);
+        if (proposal === undefined || !balEq(proposal.ballot, this.learner.maxBallotSeen)) return null;
+        ex.decide(proposal.batch, this.learner.maxBallotSeen);
         return { action: 'maybeMakeDecision' };
       }
       case 6: {
@@ -411,7 +420,7 @@ const roleChanges: Readonly<Record<string, readonly Role[]>> = {
   processRequest: ['proposer'],
   process1a: ['acceptor'],
   process1b: ['proposer', 'acceptor'],
-  process2a: ['acceptor'],
+  process2a: ['acceptor', 'learner'],
   process2b: ['learner'],
   processHeartbeat: ['proposer', 'acceptor'],
   processAppStateSupply: [...executorRoles, 'learner'],

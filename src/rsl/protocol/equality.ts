@@ -11,7 +11,7 @@ import type { ReplicaState } from './replica.js';
 import type { RequestList } from './request-list.js';
 import { SharedRequestList } from './request-list.js';
 import { SharedMap } from './shared-map.js';
-import type { Ballot, LearnerTuple, Reply, ReplyCache, Request, RequestBatch, ServiceSnapshot, Vote } from './types.js';
+import type { Ballot, LearnerTuple, Proposal, Reply, ReplyCache, Request, RequestBatch, ServiceSnapshot, Vote } from './types.js';
 import { plainEqual } from './types.js';
 
 /**
@@ -145,7 +145,8 @@ const sameAcceptor = byFields<AcceptorState>({ logTruncationPoint: same, maxBal:
 
 const sameLearner = byFields<LearnerRoleState>({
   maxBallotSeen: sameBallot,
-  unexecuted: byEntries(byFields<LearnerTuple>({ senders: sameSet, value: sameBatch })),
+  unexecuted: byEntries(byFields<LearnerTuple>({ senders: sameSet })),
+  proposed: byEntries(byFields<Proposal>({ ballot: sameBallot, batch: sameBatch })),
 });
 
 /** Equality of replica states of `app` (`equalReplica`), by reference first; the app states by `app.equal`. */
@@ -172,7 +173,7 @@ export function messageEquality<A>(appEqual: (a: A, b: A) => boolean): (a: RslMs
     '1a': byFields<RslMsgOf<A, '1a'>>({ type: same, ballot: sameBallot }),
     '1b': byFields<RslMsgOf<A, '1b'>>({ type: same, ballot: sameBallot, logTruncationPoint: same, votes: sameVotes }),
     '2a': byFields<RslMsgOf<A, '2a'>>({ type: same, ballot: sameBallot, opn: same, batch: sameBatch }),
-    '2b': byFields<RslMsgOf<A, '2b'>>({ type: same, ballot: sameBallot, opn: same, batch: sameBatch }),
+    '2b': byFields<RslMsgOf<A, '2b'>>({ type: same, ballot: sameBallot, opn: same }),
     heartbeat: byFields<RslMsgOf<A, 'heartbeat'>>({ type: same, ballot: sameBallot, suspicious: same, opsComplete: same }),
     reply: byFields<RslMsgOf<A, 'reply'>>({ type: same, seqno: same, reply: sameBytes }),
     appStateRequest: byFields<RslMsgOf<A, 'appStateRequest'>>({ type: same, ballot: sameBallot, opn: same }),

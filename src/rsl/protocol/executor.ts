@@ -2,7 +2,7 @@ import type { HostId } from '../../framework/types.js';
 import type { AppSpec } from '../spec.js';
 import type { LearnerRoleState } from './learner.js';
 import type { Ballot, Opn, Reply, ReplyCache, RequestBatch, RslParams, ServiceSnapshot } from './types.js';
-import { balLeq, balMax, ballotZero } from './types.js';
+import { balEq, balLeq, balMax, ballotZero } from './types.js';
 import { withEntries } from './shared-map.js';
 
 /**
@@ -72,14 +72,20 @@ export function executeOnSnapshot<A>(
 }
 
 /**
- * A decision (IronFleet's `LExecutorGetDecision`): null unless the next slot is undecided here and
- * the learner holds a quorum of senders for it.
+ * A decision (IronFleet's `LExecutorGetDecision`): null unless the next slot is undecided here, the
+ * learner holds a quorum of senders for it, and the learner keeps the 2a proposed there at the
+ * learner's ballot. **[ours]** The batch decided is that 2a's: a 2b names only its slot and ballot,
+ * and every 2a at one ballot and slot carries the one batch that ballot's leader proposed there
+ * (`twoAsAgree`). A replica that missed that 2a waits for a later ballot's, or catches up by state
+ * transfer (`stateRequestIfBehind`).
  */
 export function executorMakeDecision<A>(ex: ExecutorState<A>, learner: LearnerRoleState, quorum: number): ExecutorState<A> | null {
   if (ex.nextOp.known) return null;
   const tuple = learner.unexecuted.get(ex.opsComplete);
   if (tuple === undefined || tuple.senders.size < quorum) return null;
-  return { ...ex, nextOp: { known: true, batch: tuple.value, ballot: learner.maxBallotSeen } };
+  const proposal = learner.proposed.get(ex.opsComplete);
+  if (proposal === undefined || !balEq(proposal.ballot, learner.maxBallotSeen)) return null;
+  return { ...ex, nextOp: { known: true, batch: proposal.batch, ballot: learner.maxBallotSeen } };
 }
 
 /** What executing the next slot did: the executor after it, the replies to send, and the batch. */

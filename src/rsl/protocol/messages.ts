@@ -18,8 +18,12 @@ export type RslMsg<A> =
   | { readonly type: '1b'; readonly ballot: Ballot; readonly logTruncationPoint: Opn; readonly votes: Votes }
   /** Broadcast by the leader: accept `batch` in slot `opn` at `ballot`. */
   | { readonly type: '2a'; readonly ballot: Ballot; readonly opn: Opn; readonly batch: RequestBatch }
-  /** Broadcast by an acceptor: it accepted `batch` in slot `opn` at `ballot`. */
-  | { readonly type: '2b'; readonly ballot: Ballot; readonly opn: Opn; readonly batch: RequestBatch }
+  /**
+   * Broadcast by an acceptor: it accepted the 2a of slot `opn` at `ballot`. **[ours]** It names the
+   * slot, not the batch: a ballot's leader proposes one batch per slot, which every acceptor that
+   * took the 2a holds as its vote (IronFleet's 2b carries the batch again).
+   */
+  | { readonly type: '2b'; readonly ballot: Ballot; readonly opn: Opn }
   /** Broadcast: the sender's view, whether it suspects it, and its executed count (IronFleet's `opn_ckpt`). */
   | { readonly type: 'heartbeat'; readonly ballot: Ballot; readonly suspicious: boolean; readonly opsComplete: Opn }
   /** Replica -> client: the app's reply to request `seqno`. */
@@ -54,7 +58,7 @@ export function equalMsg<A>(appEqual: (a: A, b: A) => boolean, a: RslMsg<A>, b: 
     case '2a':
       return b.type === '2a' && balEq(a.ballot, b.ballot) && a.opn === b.opn && equalBatch(a.batch, b.batch);
     case '2b':
-      return b.type === '2b' && balEq(a.ballot, b.ballot) && a.opn === b.opn && equalBatch(a.batch, b.batch);
+      return b.type === '2b' && balEq(a.ballot, b.ballot) && a.opn === b.opn;
     case 'heartbeat':
       return b.type === 'heartbeat' && balEq(a.ballot, b.ballot) && a.suspicious === b.suspicious && a.opsComplete === b.opsComplete;
     case 'reply':

@@ -6,16 +6,18 @@ import { executeBatch, isFresh, replyCorresponds, rslSpecInit } from '../spec.js
 import type { RslMsg } from './messages.js';
 import type { ReplicaState } from './replica.js';
 import type { Ballot, Opn, Request, RequestBatch, RslConfig, RslParams } from './types.js';
-import { balEq, balLeq, balLt, equalBatch, isReplica, quorumSize } from './types.js';
+import { balLeq, balLt, equalBatch, isReplica, quorumSize } from './types.js';
 
 /**
  * The abstraction from IronRSL's distributed system to its spec (IronFleet's `Refinement.i.dfy`)
  * and the invariants of docs/rsl.md §6, checked on every explored state.
  *
- * A slot is *chosen* with value `v` when a quorum of distinct replicas have sent `2b(bal, opn, v)`
- * for one ballot `bal`. The spec state is the result of executing the longest prefix of chosen
- * slots in order, each batch with the executor's exactly-once rule. The abstraction reads only the
- * network's 2b packets (which IronFleet's network keeps forever), never host states.
+ * A slot is *chosen* with value `v` when a quorum of distinct replicas have sent `2b(bal, opn)`
+ * for one ballot `bal`, and a replica sent `2a(bal, opn, v)`: a 2b names the slot and ballot of the
+ * 2a it answers, not its batch (**[ours]**; IronFleet's 2b repeats the batch). The spec state is
+ * the result of executing the longest prefix of chosen slots in order, each batch with the
+ * executor's exactly-once rule. The abstraction reads only the network's 2a and 2b packets (which
+ * IronFleet's network keeps forever), never host states.
  */
 
 /** The distributed state of IronRSL replicas of an app with state `A`. */
@@ -32,32 +34,44 @@ export function toSpecRequest(r: Request): RslRequest {
   return { client: r.client, seqno: r.seqno, request: r.payload };
 }
 
-function batchKey(batch: RequestBatch): string {
-  return batch.map((r) => `${JSON.stringify(r.client)}#${r.seqno}:${Array.from(r.payload).join('.')}`).join(',');
+/** The key of a ballot and slot, as the 2as and 2bs of the abstraction are grouped. */
+export function slotKey(ballot: Ballot, opn: Opn): string {
+  return `${ballot.seqno}.${ballot.proposer}@${opn}`;
 }
 
 /**
- * Every value chosen in each slot, by the network's 2b packets from replicas: a slot with more than
- * one value breaks agreement.
+ * Every value chosen in each slot, by the network's 2a and 2b packets from replicas: the batches of
+ * the 2as at each ballot and slot that a quorum's 2bs name. A slot with more than one value breaks
+ * agreement.
  */
 export function chosenValues<A>(config: RslConfig, network: readonly Packet<RslMsg<A>>[]): ReadonlyMap<Opn, readonly RequestBatch[]> {
-  const groups = new Map<string, { opn: Opn; batch: RequestBatch; senders: Set<HostId> }>();
+  const groups = new Map<string, { opn: Opn; senders: Set<HostId> }>();
+  const proposed = new Map<string, RequestBatch[]>();
   for (const p of network) {
-    if (p.msg.type !== '2b' || !isReplica(config, p.src)) continue;
-    const key = `${p.msg.ballot.seqno}.${p.msg.ballot.proposer}@${p.msg.opn}=${batchKey(p.msg.batch)}`;
-    let g = groups.get(key);
-    if (g === undefined) {
-      g = { opn: p.msg.opn, batch: p.msg.batch, senders: new Set() };
-      groups.set(key, g);
+    if (!isReplica(config, p.src)) continue;
+    if (p.msg.type === '2a') {
+      const key = slotKey(p.msg.ballot, p.msg.opn);
+      const batches = proposed.get(key) ?? [];
+      const batch = p.msg.batch;
+      if (!batches.some((b) => equalBatch(b, batch))) batches.push(batch);
+      proposed.set(key, batches);
+    } else if (p.msg.type === '2b') {
+      const key = slotKey(p.msg.ballot, p.msg.opn);
+      let g = groups.get(key);
+      if (g === undefined) {
+        g = { opn: p.msg.opn, senders: new Set() };
+        groups.set(key, g);
+      }
+      g.senders.add(p.src);
     }
-    g.senders.add(p.src);
   }
   const chosen = new Map<Opn, RequestBatch[]>();
   const quorum = quorumSize(config);
-  for (const g of groups.values()) {
-    if (g.senders.size < quorum) continue;
+  for (const [key, g] of groups) {
+    const batches = proposed.get(key);
+    if (g.senders.size < quorum || batches === undefined) continue;
     const values = chosen.get(g.opn) ?? [];
-    if (!values.some((v) => equalBatch(v, g.batch))) values.push(g.batch);
+    for (const batch of batches) if (!values.some((v) => equalBatch(v, batch))) values.push(batch);
     chosen.set(g.opn, values);
   }
   return chosen;
@@ -162,7 +176,7 @@ export function rslInvariants<A>(app: AppSpec<A>, config: RslConfig, params: Rsl
         const seen = new Map<string, RequestBatch>();
         for (const { src, msg } of packetsOf(ds, '2a')) {
           if (!isReplica(config, src)) continue;
-          const key = `${msg.ballot.seqno}.${msg.ballot.proposer}@${msg.opn}`;
+          const key = slotKey(msg.ballot, msg.opn);
           const other = seen.get(key);
           if (other !== undefined && !equalBatch(other, msg.batch)) return false;
           seen.set(key, msg.batch);
@@ -171,12 +185,24 @@ export function rslInvariants<A>(app: AppSpec<A>, config: RslConfig, params: Rsl
       },
     },
     {
-      // Every 2b from a replica was preceded by a 2a with the same ballot, slot and batch.
+      // Every 2b from a replica was preceded by a replica's 2a with the same ballot and slot.
       name: 'twoBHas2a',
       holds: (ds) => {
-        const twoAs = packetsOf(ds, '2a').filter((p) => isReplica(config, p.src));
-        return packetsOf(ds, '2b').every(({ src, msg }) => !isReplica(config, src) ||
-          twoAs.some((a) => balEq(a.msg.ballot, msg.ballot) && a.msg.opn === msg.opn && equalBatch(a.msg.batch, msg.batch)));
+        const twoAs = new Set(packetsOf(ds, '2a').filter((p) => isReplica(config, p.src)).map((p) => slotKey(p.msg.ballot, p.msg.opn)));
+        return packetsOf(ds, '2b').every(({ src, msg }) => !isReplica(config, src) || twoAs.has(slotKey(msg.ballot, msg.opn)));
+      },
+    },
+    {
+      // Every vote an acceptor holds is the batch of a replica's 2a at its ballot and slot: what a
+      // decision takes as the chosen value.
+      name: 'votesAre2as',
+      holds: (ds) => {
+        const twoAs = new Map<string, RequestBatch>();
+        for (const { src, msg } of packetsOf(ds, '2a')) if (isReplica(config, src)) twoAs.set(slotKey(msg.ballot, msg.opn), msg.batch);
+        return replicas(ds).every((r) => [...r.acceptor.votes].every(([opn, v]) => {
+          const proposed = twoAs.get(slotKey(v.maxVBal, opn));
+          return proposed !== undefined && equalBatch(proposed, v.maxVal);
+        }));
       },
     },
     {

@@ -353,3 +353,65 @@ describe('IronRSL replica: a broken acceptor, caught by the invariants', () => {
     expect(c.failingInvariants()).toEqual(['promiseCoversSent']);
   });
 });
+
+/**
+ * r0 proposes c1's request in slot 0 at view (1, 0), and only its own acceptor takes it; then r1
+ * leads view (1, 1) with r2 (neither voted) and proposes c9's request in slot 0. Its 2as are pending.
+ */
+function slotZeroAtTwoBallots(c: Cluster): void {
+  c.elect('r0');
+  c.clientSends('c1', 'r0', request(1, 3));
+  c.deliver('request', 'processRequest', { to: ['r0'] });
+  c.act('r0', 'maybeNominate', { nowMs: 0 });
+  c.deliver('2a', 'process2a', { to: ['r0'] });
+  expect(c.host('r0').learner.proposed.get(0)?.ballot).toEqual({ seqno: 1, proposer: 0 });
+  c.pending = c.pending.filter((p) => p.msg.type !== '2a' && p.msg.type !== '2b');
+  suspectLeader(c);
+  c.elect('r1', ['r1', 'r2']);
+  c.act('r1', 'maybeNominate', { nowMs: 1000 });
+}
+
+describe('IronRSL replica: a broken learner, caught by the invariants', () => {
+  it('a learner that decides with a batch from an older ballot\'s 2a decides a value that is not chosen', () => {
+    const c = new Cluster(['r0', 'r1', 'r2'], { batchSizeMax: 1 });
+    const broken = rslBugProtocol(counterApp, 'learner-ignores-2a-ballot');
+    slotZeroAtTwoBallots(c);
+    // r0 misses r1's 2a but hears the 2bs.
+    c.deliver('2a', 'process2a', { to: ['r1', 'r2'] });
+    const twoBs = c.pending.filter((p) => p.dst === 'r0' && p.msg.type === '2b');
+    expect(twoBs.length).toBe(2);
+    // The correct r0 counts the 2bs, forgets the batch of ballot (1, 0) and waits.
+    const correct = new Cluster(['r0', 'r1', 'r2'], { batchSizeMax: 1 });
+    correct.hosts.set('r0', c.host('r0'));
+    for (const packet of twoBs) correct.act('r0', 'process2b', { packet });
+    expect(correct.host('r0').learner.unexecuted.get(0)?.senders.size).toBe(2);
+    expect(correct.host('r0').learner.proposed.size).toBe(0);
+    expect(correct.tryAct('r0', 'maybeMakeDecision')).toBe('next slot not decided');
+    // The broken one decides c1's request.
+    let r0 = c.host('r0');
+    for (const packet of twoBs) {
+      const out = broken.actions.process2b?.(r0, { packet });
+      if (out === undefined || !('state' in out)) throw new Error('the broken learner refused a 2b');
+      r0 = out.state;
+    }
+    const out = broken.actions.maybeMakeDecision?.(r0, {});
+    if (out === undefined || !('state' in out)) throw new Error('the broken replica did not decide');
+    c.hosts.set('r0', out.state);
+    expect(c.failingInvariants()).toEqual(['decisionIsChosen']);
+  });
+});
+
+describe('IronRSL replica: a broken acceptor vote, caught by the invariants', () => {
+  it('an acceptor that keeps its old batch when it votes again at a higher ballot holds a vote no 2a proposed', () => {
+    const c = new Cluster(['r0', 'r1', 'r2'], { batchSizeMax: 1 });
+    const broken = rslBugProtocol(counterApp, 'vote-keeps-old-value');
+    slotZeroAtTwoBallots(c);
+    const twoA = c.pending.find((p) => p.dst === 'r0' && p.msg.type === '2a');
+    if (twoA === undefined) throw new Error('no 2a for r0');
+    expect(c.failingInvariants()).toEqual([]);
+    const out = broken.actions.process2a?.(c.host('r0'), { packet: twoA });
+    if (out === undefined || !('state' in out)) throw new Error('the broken acceptor refused');
+    c.hosts.set('r0', out.state);
+    expect(c.failingInvariants()).toEqual(['votesAre2as']);
+  });
+});

@@ -12,7 +12,7 @@ import {
   executorApplySupply, executorCachedReply, executorCanSupply, executorExecute, executorInit, executorMakeDecision,
 } from './executor.js';
 import type { LearnerRoleState } from './learner.js';
-import { learnerForgetBefore, learnerForgetDecision, learnerInit, learnerProcess2b } from './learner.js';
+import { learnerForgetBefore, learnerForgetDecision, learnerInit, learnerProcess2a, learnerProcess2b } from './learner.js';
 import type { RslMsg, RslMsgOf, RslMsgType } from './messages.js';
 import type { ProposerState } from './proposer.js';
 import {
@@ -173,23 +173,35 @@ export const processStartingPhase2 = <A>(s: ReplicaState<A>, input: HostInput<Rs
   return step(s, broadcast(s, { type: 'appStateRequest', ballot: r.msg.ballot, opn: r.msg.logTruncationPoint }));
 };
 
-/** A 2a (IronFleet's `LReplicaNextProcess2a`): accept it and broadcast the 2b. */
+/**
+ * A 2a (IronFleet's `LReplicaNextProcess2a`): accept it and broadcast the 2b; **[ours]** the
+ * learner keeps its batch, if the slot is still to be learnt, for the decision (a 2b names only
+ * its slot).
+ */
 export const process2a = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
   const r = fromReplica(s, input, '2a');
   if (typeof r === 'string') return notEnabled(r);
   const acceptor = acceptorProcess2a(s.acceptor, s.constants.params, r.msg.ballot, r.msg.opn, r.msg.batch);
   if (acceptor === null) return notEnabled('2a below the promise');
-  return step({ ...s, acceptor }, broadcast(s, { type: '2b', ballot: r.msg.ballot, opn: r.msg.opn, batch: r.msg.batch }));
+  const learner = learnable(s, r.msg.opn) === null ? learnerProcess2a(s.learner, r.msg.ballot, r.msg.opn, r.msg.batch) : s.learner;
+  return step({ ...s, acceptor, learner }, broadcast(s, { type: '2b', ballot: r.msg.ballot, opn: r.msg.opn }));
 };
+
+/** Null if slot `opn` is still to be learnt here (not decided, within the learner window), else why not. */
+function learnable<A>(s: ReplicaState<A>, opn: Opn): string | null {
+  const ex = s.executor;
+  if (!(ex.opsComplete < opn || (ex.opsComplete === opn && !ex.nextOp.known))) return 'slot already decided here';
+  if (!withinLearnerWindow(s.constants.params, ex.opsComplete, opn)) return 'slot beyond the learner window';
+  return null;
+}
 
 /** A 2b (IronFleet's `LReplicaNextProcess2b`): count its sender, if the slot is still to be learnt. */
 export const process2b = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
   const r = fromReplica(s, input, '2b');
   if (typeof r === 'string') return notEnabled(r);
-  const ex = s.executor;
-  if (!(ex.opsComplete < r.msg.opn || (ex.opsComplete === r.msg.opn && !ex.nextOp.known))) return notEnabled('slot already decided here');
-  if (!withinLearnerWindow(s.constants.params, ex.opsComplete, r.msg.opn)) return notEnabled('slot beyond the learner window');
-  const learner = learnerProcess2b(s.learner, r.src, r.msg.ballot, r.msg.opn, r.msg.batch);
+  const why = learnable(s, r.msg.opn);
+  if (why !== null) return notEnabled(why);
+  const learner = learnerProcess2b(s.learner, r.src, r.msg.ballot, r.msg.opn);
   if (learner === null) return notEnabled('2b below the highest ballot seen');
   return step(learner === s.learner ? s : { ...s, learner });
 };
@@ -267,7 +279,10 @@ export const truncateLog = <A>(s: ReplicaState<A>): ReturnType<RslAction<A>> => 
   return step({ ...s, acceptor });
 };
 
-/** Decision (IronFleet's `LReplicaNextSpontaneousMaybeMakeDecision`): the next slot has a quorum of 2bs. */
+/**
+ * Decision (IronFleet's `LReplicaNextSpontaneousMaybeMakeDecision`): the next slot has a quorum of
+ * 2bs, and the batch is the 2a's at their ballot, as the learner kept it.
+ */
 export const maybeMakeDecision = <A>(s: ReplicaState<A>): ReturnType<RslAction<A>> => {
   const executor = executorMakeDecision(s.executor, s.learner, quorumSize(s.constants.config));
   if (executor === null) return notEnabled('next slot not decided');

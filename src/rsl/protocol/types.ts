@@ -85,15 +85,26 @@ export interface Vote {
 /** An acceptor's votes, per slot. */
 export type Votes = ReadonlyMap<Opn, Vote>;
 
-/** What a learner knows of one slot at its highest ballot: who sent a 2b for it, with which value. */
+/**
+ * What a learner knows of one slot at its highest ballot: who sent a 2b for it. The value is the
+ * batch of the 2a at that ballot (**[ours]**, docs/rsl.md §4.4).
+ */
 export interface LearnerTuple {
   /** Invariant: non-empty, and every member is a replica. */
   readonly senders: ReadonlySet<HostId>;
-  readonly value: RequestBatch;
 }
 
 /** A learner's knowledge, per slot. */
 export type LearnerState = ReadonlyMap<Opn, LearnerTuple>;
+
+/** A batch a replica's 2a proposed, at its ballot. */
+export interface Proposal {
+  readonly ballot: Ballot;
+  readonly batch: RequestBatch;
+}
+
+/** The proposals a learner keeps, per slot. */
+export type Proposals = ReadonlyMap<Opn, Proposal>;
 
 /** Per client, the reply to its latest executed request. Invariant: `cache.get(c).client === c`. */
 export type ReplyCache = ReadonlyMap<HostId, Reply>;
