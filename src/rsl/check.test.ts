@@ -17,6 +17,20 @@ function run(options: RslModelOptions, checkOptions: CheckOptions = {}) {
   return r.value;
 }
 
+/**
+ * `bounds` checked completely with and without symmetry: no violation either way, and fewer
+ * classes than states, but no fewer than the states over `classSizeMax` (the largest class).
+ */
+function expectFewerClassesSameVerdict(bounds: RslModelOptions, classSizeMax: number): void {
+  const full = run(bounds);
+  const reduced = run(bounds, { symmetry: true });
+  expect(full.violation).toBeNull();
+  expect(reduced.violation).toBeNull();
+  expect(full.queueLeft + reduced.queueLeft).toBe(0);
+  expect(reduced.distinctStates).toBeLessThan(full.distinctStates);
+  expect(classSizeMax * reduced.distinctStates).toBeGreaterThanOrEqual(full.distinctStates);
+}
+
 const invariantNames = [
   'chosenAgreement', 'twoAsAgree', 'twoBHas2a', 'votesAre2as', 'oneBVotesBelowBallot', 'voteBelowMaxBal', 'promiseCoversSent', 'maxBalLedByProposer',
   'votesInWindow', 'truncationBelowQuorumExecuted', 'checkpointsNotAhead', 'leaderLtpCoversHeld1bs', 'decisionIsChosen',
@@ -146,15 +160,21 @@ describe('IronRSL model catches broken replicas', () => {
 
   it('two interchangeable clients: symmetry halves the states, with the same verdicts, and still catches a bug', () => {
     const bounds: RslModelOptions = { replicas: 2, clients: 2, heartbeatsMax: 0, opnMax: 3, params: { logLengthMax: 3 } };
-    const full = run(bounds);
-    const reduced = run(bounds, { symmetry: true });
-    expect(full.violation).toBeNull();
-    expect(reduced.violation).toBeNull();
-    expect(full.queueLeft + reduced.queueLeft).toBe(0);
     // Each class has one or two states (clients swapped), so the classes are at least half.
-    expect(reduced.distinctStates).toBeLessThan(full.distinctStates);
-    expect(2 * reduced.distinctStates).toBeGreaterThanOrEqual(full.distinctStates);
+    expectFewerClassesSameVerdict(bounds, 2);
     expect(run({ ...bounds, bug: 'learner-counts-twice' }, { symmetry: true }).violation?.property).toBe('decisionIsChosen');
+  }, 120_000);
+
+  it('followers of a stable leader are interchangeable: symmetry halves the states, with the same verdicts, and still catches a bug', () => {
+    const bounds: RslModelOptions = { replicas: 3, heartbeatsMax: 0 };
+    // One client, so a class has one or two states (r1 and r2 swapped).
+    expectFewerClassesSameVerdict(bounds, 2);
+    const bug = run({ ...bounds, bug: 'execute-twice' }, { symmetry: true });
+    expect(bug.violation?.property).toBe('executedPrefixesAgree');
+    // Followers with different heartbeat bounds, or a leader that may change, are not interchangeable.
+    expect(rslModel({ replicas: 3, heartbeatsMax: [0, 1, 0] }).symmetry).toBeUndefined();
+    expect(rslModel({ replicas: 3, heartbeatsMax: [1, 0, 0] }).symmetry).toBeDefined();
+    expect(rslModel({ replicas: 3, viewTestsMax: 2 }).symmetry).toBeUndefined();
   }, 120_000);
 
   it('an executor without the seqno test runs a request that sits in two slots twice', () => {

@@ -1,6 +1,5 @@
 import type { DistributedBinding, NetworkMode } from '../check/distributed.js';
 import { distributedModel, packetKeys, sortNetwork } from '../check/distributed.js';
-import { permutationSymmetry } from '../check/symmetry.js';
 import type { LivenessProperty, Model } from '../check/model.js';
 import type { HostProtocol } from '../framework/protocol.js';
 import type { HostId } from '../framework/types.js';
@@ -10,7 +9,7 @@ import { rslAbstraction, rslInvariants } from './protocol/refinement.js';
 import type { ReplicaState, RslAction, RslConstants } from './protocol/replica.js';
 import { rslClockActions, rslProtocol, rslReceiveActions } from './protocol/replica.js';
 import type { Ballot, Request, RequestBatch, RslParams, Votes } from './protocol/types.js';
-import { unreachable } from '../core/assert.js';
+import { assert, unreachable } from '../core/assert.js';
 import { isEnabled } from '../framework/protocol.js';
 import { defaultRslParams } from './protocol/types.js';
 import { rslSpec } from './spec.js';
@@ -140,89 +139,254 @@ function viewReplica(s: ReplicaState<number>): unknown {
   };
 }
 
-const bal = (b: Ballot): string => `${b.seqno}.${b.proposer}`;
-const req = (r: Request): string => `${JSON.stringify(r.client)}#${r.seqno}:${r.payload.join('.')}`;
-const batch = (b: RequestBatch): string => `[${b.map(req).join(',')}]`;
-const sorted = <K extends string | number, V>(m: ReadonlyMap<K, V>, show: (v: V) => string): string =>
-  [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${JSON.stringify(k)}=${show(v)}`).join(';');
-const votes = (v: Votes): string => sorted(v, (x) => `${bal(x.maxVBal)}${batch(x.maxVal)}`);
+/**
+ * How a permutation acts on the model's states: host ids renamed by `ids` (clients, and replicas
+ * other than the first view's leader), replica indices by `indices` (a replica's `me`, the
+ * suspectors, the acceptor's checkpoints, a ballot's proposer).
+ */
+interface Renaming {
+  readonly ids: ReadonlyMap<string, string>;
+  /** `indices[i]` is the new index of replica i. */
+  readonly indices: readonly number[];
+}
+
+/** The renaming that changes nothing. */
+const identity: Renaming = { ids: new Map(), indices: [] };
+
+/**
+ * The pieces of the model's keys, each of the state renamed by `r` (without building it), so the
+ * canonical form compares permuted keys and builds only the permuted state that wins.
+ */
+function keyPieces(r: Renaming): {
+  readonly replica: (s: ReplicaState<number>) => string;
+  readonly msg: (m: RslMsg<number>) => string;
+  readonly id: (x: string) => string;
+} {
+  const id = (x: string): string => r.ids.get(x) ?? x;
+  const idx = (i: number): number => r.indices[i] ?? i;
+  const bal = (b: Ballot): string => `${b.seqno}.${idx(b.proposer)}`;
+  const req = (q: Request): string => `${JSON.stringify(id(q.client))}#${q.seqno}:${q.payload.join('.')}`;
+  const batch = (b: RequestBatch): string => `[${b.map(req).join(',')}]`;
+  const requests = (l: Iterable<Request>): string => Array.from(l, req).join(',');
+  const sorted = <V>(m: ReadonlyMap<string | number, V>, show: (v: V) => string): string =>
+    Array.from(m, ([k, v]): [string, V] => [JSON.stringify(typeof k === 'string' ? id(k) : k), v])
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${show(v)}`).join(';');
+  const votes = (v: Votes): string => sorted(v, (x) => `${bal(x.maxVBal)}${batch(x.maxVal)}`);
+  const cache = (c: ReplicaState<number>['executor']['replyCache']): string => sorted(c, (x) => `${x.seqno}:${x.reply.join('.')}`);
+  const replica = (s: ReplicaState<number>): string => {
+    const p = s.proposer;
+    const e = p.election;
+    const a = s.acceptor;
+    const x = s.executor;
+    const checkpoints = [...a.lastCheckpointed];
+    a.lastCheckpointed.forEach((opn, i) => { checkpoints[idx(i)] = opn; });
+    return [
+      idx(s.me), s.nextHeartbeatTime,
+      p.currentState, requests(p.requestQueue), bal(p.maxBallotISent1a), p.nextOpnToPropose,
+      sorted(p.received1bs, (b) => `${b.logTruncationPoint}{${votes(b.votes)}}`), sorted(p.highestSeqnoThisView, String),
+      p.batchTimer.on ? p.batchTimer.whenMs : '-',
+      bal(e.currentView), Array.from(e.suspectors, idx).sort().join(','), e.epochEndTime, e.epochLengthMs,
+      requests(e.requestsThisEpoch), requests(e.requestsPrevEpochs),
+      bal(a.maxBal), votes(a.votes), checkpoints.join(','), a.logTruncationPoint,
+      bal(s.learner.maxBallotSeen), sorted(s.learner.unexecuted, (t) => Array.from(t.senders, id).sort().join('+')),
+      sorted(s.learner.proposed, (q) => `${bal(q.ballot)}${batch(q.batch)}`),
+      x.app, x.opsComplete, bal(x.maxBalReflected), x.nextOp.known ? `${bal(x.nextOp.ballot)}${batch(x.nextOp.batch)}` : '-',
+      cache(x.replyCache),
+    ].join('|');
+  };
+  const msg = (m: RslMsg<number>): string => {
+    switch (m.type) {
+      case 'request': return `rq${m.seqno}:${m.payload.join('.')}`;
+      case '1a': return `1a${bal(m.ballot)}`;
+      case '1b': return `1b${bal(m.ballot)}:${m.logTruncationPoint}{${votes(m.votes)}}`;
+      case '2a': return `2a${bal(m.ballot)}@${m.opn}${batch(m.batch)}`;
+      case '2b': return `2b${bal(m.ballot)}@${m.opn}`;
+      case 'heartbeat': return `hb${bal(m.ballot)}${m.suspicious ? 's' : ''}:${m.opsComplete}`;
+      case 'reply': return `rp${m.seqno}:${m.reply.join('.')}`;
+      case 'appStateRequest': return `sr${bal(m.ballot)}@${m.opn}`;
+      case 'appStateSupply': return `ss${bal(m.ballot)}@${m.opn}:${m.state.app}{${cache(m.state.replyCache)}}`;
+      case 'startingPhase2': return `p2${bal(m.ballot)}:${m.logTruncationPoint}`;
+      case 'leaderHint': return `lh${m.seqno}:${JSON.stringify(id(m.leader))}`;
+      default: return unreachable(m, 'message');
+    }
+  };
+  return { replica, msg, id };
+}
+
+const identityKeys = keyPieces(identity);
 
 /**
  * A stable, injective key of a replica state of the counter app (faster than the generic
  * stableKey; the constants are left out because they never change).
  */
 export function replicaKey(s: ReplicaState<number>): string {
-  const p = s.proposer;
-  const e = p.election;
-  const a = s.acceptor;
-  const x = s.executor;
-  return [
-    s.me, s.nextHeartbeatTime,
-    p.currentState, p.requestQueue.map(req).join(','), bal(p.maxBallotISent1a), p.nextOpnToPropose,
-    sorted(p.received1bs, (b) => `${b.logTruncationPoint}{${votes(b.votes)}}`), sorted(p.highestSeqnoThisView, String),
-    p.batchTimer.on ? p.batchTimer.whenMs : '-',
-    bal(e.currentView), [...e.suspectors].sort().join(','), e.epochEndTime, e.epochLengthMs,
-    e.requestsThisEpoch.map(req).join(','), e.requestsPrevEpochs.map(req).join(','),
-    bal(a.maxBal), votes(a.votes), a.lastCheckpointed.join(','), a.logTruncationPoint,
-    bal(s.learner.maxBallotSeen), sorted(s.learner.unexecuted, (t) => [...t.senders].sort().join('+')),
-    sorted(s.learner.proposed, (p) => `${bal(p.ballot)}${batch(p.batch)}`),
-    x.app, x.opsComplete, bal(x.maxBalReflected), x.nextOp.known ? `${bal(x.nextOp.ballot)}${batch(x.nextOp.batch)}` : '-',
-    sorted(x.replyCache, (r) => `${r.seqno}:${r.reply.join('.')}`),
-  ].join('|');
+  let k = replicaKeys.get(s);
+  if (k === undefined) {
+    k = identityKeys.replica(s);
+    replicaKeys.set(s, k);
+  }
+  return k;
 }
+
+/** Replica keys by state object: states are immutable, and unchanged replicas are shared between states. */
+const replicaKeys = new WeakMap<ReplicaState<number>, string>();
 
 /** A stable, injective key of a message of the counter app. */
 export function msgKey(m: RslMsg<number>): string {
-  switch (m.type) {
-    case 'request': return `rq${m.seqno}:${m.payload.join('.')}`;
-    case '1a': return `1a${bal(m.ballot)}`;
-    case '1b': return `1b${bal(m.ballot)}:${m.logTruncationPoint}{${votes(m.votes)}}`;
-    case '2a': return `2a${bal(m.ballot)}@${m.opn}${batch(m.batch)}`;
-    case '2b': return `2b${bal(m.ballot)}@${m.opn}`;
-    case 'heartbeat': return `hb${bal(m.ballot)}${m.suspicious ? 's' : ''}:${m.opsComplete}`;
-    case 'reply': return `rp${m.seqno}:${m.reply.join('.')}`;
-    case 'appStateRequest': return `sr${bal(m.ballot)}@${m.opn}`;
-    case 'appStateSupply': return `ss${bal(m.ballot)}@${m.opn}:${m.state.app}{${sorted(m.state.replyCache, (r) => `${r.seqno}:${r.reply.join('.')}`)}}`;
-    case 'startingPhase2': return `p2${bal(m.ballot)}:${m.logTruncationPoint}`;
-    case 'leaderHint': return `lh${m.seqno}:${JSON.stringify(m.leader)}`;
-    default: return unreachable(m, 'message');
-  }
+  return identityKeys.msg(m);
 }
 
 /**
- * `v` with every string that names a client renamed by `rename`, everywhere: packet ends, request
- * batches, queues, maps keyed by client, the reply cache. The model's states are plain data
- * (arrays, Maps, Sets, objects, byte arrays), and no other string in them equals a client id
- * (`c0`, `c1`, ...), so this is how a permutation of clients acts on a state.
+ * `v` with every host id and every ballot renamed by `r`, everywhere: packet ends, request
+ * batches, queues, maps keyed by host, the reply cache, learners' senders. The model's states are
+ * plain data (arrays, Maps, Sets, objects, byte arrays), no other string in them equals a host id
+ * (`c0`, `r1`, ...), and a ballot is the only object with exactly the fields `seqno` and
+ * `proposer`. Replica indices elsewhere are renamed by `renameReplica`; the constants never change.
  */
-function renameClients(v: unknown, rename: ReadonlyMap<string, string>): unknown {
-  if (typeof v === 'string') return rename.get(v) ?? v;
+function renameValue(v: unknown, r: Renaming): unknown {
+  if (typeof v === 'string') return r.ids.get(v) ?? v;
   if (v === null || typeof v !== 'object' || v instanceof Uint8Array) return v;
-  if (Array.isArray(v)) return v.map((x) => renameClients(x, rename));
-  if (v instanceof Map) return new Map([...v].map(([k, x]) => [renameClients(k, rename), renameClients(x, rename)]));
-  if (v instanceof Set) return new Set([...v].map((x) => renameClients(x, rename)));
+  if (Array.isArray(v)) return v.map((x) => renameValue(x, r));
+  if (v instanceof Map) return new Map([...v].map(([k, x]) => [renameValue(k, r), renameValue(x, r)]));
+  if (v instanceof Set) return new Set([...v].map((x) => renameValue(x, r)));
+  const o = v as Record<string, unknown>;
+  if (isBallot(o)) return { seqno: o.seqno, proposer: r.indices[o.proposer] ?? o.proposer };
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = renameClients(x, rename);
+  for (const [k, x] of Object.entries(o)) out[k] = renameValue(x, r);
   return out;
 }
 
-/** The symmetry of interchangeable clients: states up to a renaming of `clientIds`. */
-function clientSymmetry(clientIds: readonly HostId[]): (ds: RslDistributedState<number>) => RslDistributedState<number> {
+function isBallot(o: Record<string, unknown>): o is { seqno: number; proposer: number } {
+  const keys = Object.keys(o);
+  return keys.length === 2 && typeof o.seqno === 'number' && typeof o.proposer === 'number';
+}
+
+/** Replica `s` renamed by `r`: its ids and ballots, and the fields that hold replica indices. */
+function renameReplica(s: ReplicaState<number>, r: Renaming): ReplicaState<number> {
+  const { constants, ...rest } = s;
+  const t = renameValue(rest, r) as Omit<ReplicaState<number>, 'constants'>;
+  const checkpoints = [...s.acceptor.lastCheckpointed];
+  s.acceptor.lastCheckpointed.forEach((opn, i) => { checkpoints[r.indices[i] ?? i] = opn; });
+  const e = t.proposer.election;
+  return {
+    ...t, constants, me: r.indices[s.me] ?? s.me,
+    proposer: { ...t.proposer, election: { ...e, suspectors: new Set([...e.suspectors].map((i) => r.indices[i] ?? i)) } },
+    acceptor: { ...t.acceptor, lastCheckpointed: checkpoints },
+  };
+}
+
+/**
+ * The symmetry of the model: interchangeable clients (each sends the same requests), and, when
+ * the leader is stable and the other replicas are treated alike (`followers`), interchangeable
+ * followers. With no view test the first view's leader r0 never changes and every ballot above 0
+ * is r0's, so a permutation of r1..rN-1 maps behaviours to behaviours. The canonical form is the
+ * renamed state with the least key (replicas' keys in id order, then the network's).
+ */
+function rslSymmetry(
+  clientIds: readonly HostId[], replicaIds: readonly HostId[], followers: boolean,
+): (ds: RslDistributedState<number>) => RslDistributedState<number> {
   const keys = packetKeys(msgKey);
-  const key = (ds: RslDistributedState<number>): string =>
-    [...[...ds.hosts.values()].map(replicaKey), ...ds.network.map((p) => keys.key(p))].join('\n');
-  return permutationSymmetry<RslDistributedState<number>>({
-    processes: clientIds,
-    permute: (ds, perm) => {
-      if (perm.every((j, i) => j === i)) return ds;
-      const rename = new Map(clientIds.map((c, i) => [c, clientIds[perm[i] ?? i] ?? c]));
-      const hosts = new Map([...ds.hosts].map(([id, s]) => [id, renameClients(s, rename) as ReplicaState<number>]));
-      // The network is kept sorted by packet key, and renaming changes keys.
-      const network = sortNetwork(keys, ds.network.map((p) => renameClients(p, rename) as (typeof ds.network)[number]));
-      return { ...ds, hosts, network };
+  const host = (ds: RslDistributedState<number>, id: HostId): ReplicaState<number> => {
+    const s = ds.hosts.get(id);
+    assert(s !== undefined, `no state for replica ${id}`);
+    return s;
+  };
+  const clientPerms = permutations(clientIds.length);
+  const followerPerms = followers ? permutations(replicaIds.length - 1).map((p) => [0, ...p.map((i) => i + 1)]) : [replicaIds.map((_, i) => i)];
+  const renamings: { readonly renaming: Renaming; readonly pieces: CachedPieces; readonly from: readonly HostId[] }[] = [];
+  for (const cp of clientPerms) {
+    for (const rp of followerPerms) {
+      if (cp.every((j, i) => j === i) && rp.every((j, i) => j === i)) continue;
+      const ids = new Map<string, string>();
+      clientIds.forEach((c, i) => { if (cp[i] !== i) ids.set(c, clientIds[cp[i] ?? i] ?? c); });
+      replicaIds.forEach((id, i) => { if (rp[i] !== i) ids.set(id, replicaIds[rp[i] ?? i] ?? id); });
+      // from[j]: the replica that becomes replica j.
+      const from = replicaIds.map((_, j) => replicaIds[rp.indexOf(j)] ?? '');
+      const renaming = { ids, indices: rp };
+      renamings.push({ renaming, pieces: cached(keyPieces(renaming)), from });
+    }
+  }
+  // States are ordered by their keys as lists: their replicas' keys in id order, then their
+  // packets' keys in network order; a renamed state's are computed without building it, and only
+  // as far as the comparison needs them.
+  const identityKey = (ds: RslDistributedState<number>): string[] => [
+    ...replicaIds.map((id) => replicaKey(host(ds, id))), ...ds.network.map((p) => keys.key(p)),
+  ];
+  /** Whether the state `ds` renamed by `pieces` has a key below `than` (a state's key list). */
+  const renamedBelow = (ds: RslDistributedState<number>, pieces: CachedPieces, from: readonly HostId[], than: readonly string[]): boolean => {
+    for (let i = 0; i < from.length; i++) {
+      const k = pieces.replica(host(ds, from[i] ?? ''));
+      const t = than[i] ?? '';
+      if (k !== t) return k < t;
+    }
+    const packets = ds.network.map(pieces.packet).sort();
+    for (let i = 0; i < packets.length; i++) {
+      const k = packets[i] ?? '';
+      const t = than[from.length + i] ?? '';
+      if (k !== t) return k < t;
+    }
+    return false;
+  };
+  const renamedKey = (ds: RslDistributedState<number>, pieces: CachedPieces, from: readonly HostId[]): string[] => [
+    ...from.map((id) => pieces.replica(host(ds, id))), ...ds.network.map(pieces.packet).sort(),
+  ];
+  return (ds) => {
+    let best: Renaming | null = null;
+    let bestKey: readonly string[] | null = null;
+    for (const { renaming, pieces, from } of renamings) {
+      bestKey ??= identityKey(ds);
+      if (renamedBelow(ds, pieces, from, bestKey)) {
+        best = renaming;
+        bestKey = renamedKey(ds, pieces, from);
+      }
+    }
+    if (best === null) return ds;
+    const r = best;
+    const hosts = new Map<HostId, ReplicaState<number>>();
+    for (const [id, s] of ds.hosts) hosts.set(r.ids.get(id) ?? id, renameReplica(s, r));
+    // The network is kept sorted by packet key, and renaming changes keys.
+    const network = sortNetwork(keys, ds.network.map((p) => renameValue(p, r) as (typeof ds.network)[number]));
+    return { ...ds, hosts, network };
+  };
+}
+
+/** A renaming's keys of replicas and packets, each computed once per object (states share unchanged hosts and packets). */
+interface CachedPieces {
+  readonly replica: (s: ReplicaState<number>) => string;
+  readonly packet: (p: RslDistributedState<number>['network'][number]) => string;
+}
+
+function cached(pieces: ReturnType<typeof keyPieces>): CachedPieces {
+  const replicas = new WeakMap<ReplicaState<number>, string>();
+  const packets = new WeakMap<RslDistributedState<number>['network'][number], string>();
+  return {
+    replica: (s) => {
+      let k = replicas.get(s);
+      if (k === undefined) {
+        k = pieces.replica(s);
+        replicas.set(s, k);
+      }
+      return k;
     },
-    key,
-  });
+    packet: (p) => {
+      let k = packets.get(p);
+      if (k === undefined) {
+        k = `${JSON.stringify(pieces.id(p.src))}>${JSON.stringify(pieces.id(p.dst))}:${pieces.msg(p.msg)}`;
+        packets.set(p, k);
+      }
+      return k;
+    },
+  };
+}
+
+/** Every permutation of 0..n-1, the identity first. */
+function permutations(n: number): number[][] {
+  if (n <= 1) return [Array.from({ length: n }, (_, i) => i)];
+  const out: number[][] = [];
+  for (const rest of permutations(n - 1)) {
+    for (let at = rest.length; at >= 0; at--) out.push([...rest.slice(0, at), n - 1, ...rest.slice(at)]);
+  }
+  return out;
 }
 
 /** IronRSL's distributed system as a model, with the counter app. */
@@ -255,6 +419,10 @@ export function rslModel(options: RslModelOptions = {}): Model<RslDistributedSta
     s.proposer.currentState === 2 && s.proposer.requestQueue.length > 0 &&
     s.proposer.nextOpnToPropose >= Math.min(opnMax, s.acceptor.logTruncationPoint + params.logLengthMax));
 
+  // Followers are interchangeable when no view changes (every ballot above 0 is r0's), each has
+  // the same heartbeat bound, and the protocol is IronRSL's or a known variant of it.
+  const followersAlike = replicaCount > 2 && viewTestsMax === 0 && options.protocol === undefined &&
+    replicaIds.every((_, i) => i === 0 || heartbeatsOf(i) === heartbeatsOf(1));
   const binding: DistributedBinding<RslConstants, ReplicaState<number>, RslMsg<number>> = {
     name: options.name ?? 'rsl',
     bounds: `${replicaCount} replicas, ${clients} client${clients === 1 ? '' : 's'} with ${requests} request${requests === 1 ? '' : 's'} each to ${clientTo === 'all' ? 'every replica' : 'the leader'}, ballot seqno <= ${ballotSeqnoMax}, ` +
@@ -292,9 +460,10 @@ export function rslModel(options: RslModelOptions = {}): Model<RslDistributedSta
     // links the model checks liveness.
     ...(lossy ? { network: 'lossy' as const } : { invariants: rslInvariants(app, config, params), refinement: { spec: rslSpec(app), abstract } }),
     ...(options.liveness === true ? { liveness: clientIds.map((c) => answeredProperty(protocol, c, requests, lossy, slotsExhausted)) } : {}),
-    // Clients are interchangeable (each sends the same requests); a liveness property names one,
-    // so the checker refuses symmetry with liveness on, and it serves the safety checks.
-    ...(clients > 1 ? { symmetry: clientSymmetry(clientIds) } : {}),
+    // Clients are interchangeable (each sends the same requests), and so are the followers of a
+    // stable leader with the same heartbeat bound; a liveness property names one client, so the
+    // checker refuses symmetry with liveness on, and it serves the safety checks.
+    ...(clients > 1 || followersAlike ? { symmetry: rslSymmetry(clientIds, replicaIds, followersAlike) } : {}),
     constraint: (ds) => {
       for (const s of ds.hosts.values()) {
         if (s.proposer.election.currentView.seqno > ballotSeqnoMax || s.proposer.maxBallotISent1a.seqno > ballotSeqnoMax) return false;
