@@ -68,7 +68,7 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
       // Two clients on 3 replicas, safety under symmetry (clients, and the followers of the stable
       // leader), every state within a depth: the whole graph (about 65 steps deep) has more than
       // 8.7 million states up to clients swapped, past what one campaign explores.
-      checkCampaign('rsl', rslModel({ replicas: 3, clients: 2, heartbeatsMax: 0 }), { symmetry: true, liveness: false, maxDepth: quick ? 24 : 34 }),
+      checkCampaign('rsl', rslModel({ replicas: 3, clients: 2, heartbeatsMax: 0, opnMax: 3, params: { logLengthMax: 3 } }), { symmetry: true, liveness: false, maxDepth: quick ? 24 : 34 }),
       checkCampaign('rsl', rslModel({ replicas: 2, viewTestsMax: 2, clientTo: 'all', heartbeatsMax: quick ? [1, 0] : 1, opnMax: 1 })),
       checkCampaign('rsl', rslModel({ replicas: quick ? 2 : 3, heartbeatsMax: 0, network: 'lossy', lose: 'clients', liveness: true })),
     ];
