@@ -236,6 +236,11 @@ export interface PacketKeys<M> {
   remove(network: readonly Packet<M>[], p: Packet<M>): readonly Packet<M>[];
 }
 
+/** The stable key of a packet from `src` to `dst` whose message has the key `msgKey`; the network is sorted by it. */
+export function packetKey(src: HostId, dst: HostId, msgKey: string): string {
+  return `${JSON.stringify(src)}>${JSON.stringify(dst)}:${msgKey}`;
+}
+
 /** Packet keys built on `msgKey`, the stable key of a message. */
 export function packetKeys<M>(msgKey: (m: M) => string): PacketKeys<M> {
   const keys = new WeakMap<Packet<M>, string>();
@@ -243,7 +248,7 @@ export function packetKeys<M>(msgKey: (m: M) => string): PacketKeys<M> {
   const key = (p: Packet<M>): string => {
     let k = keys.get(p);
     if (k === undefined) {
-      k = `${JSON.stringify(p.src)}>${JSON.stringify(p.dst)}:${msgKey(p.msg)}`;
+      k = packetKey(p.src, p.dst, msgKey(p.msg));
       keys.set(p, k);
     }
     return k;

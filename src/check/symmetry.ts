@@ -124,8 +124,8 @@ function compareSignatures(a: string | number, b: string | number): number {
 // Permutations by size, built once: every canonical form of a model walks the same lists.
 const permutationsBySize = new Map<number, readonly (readonly number[])[]>();
 
-/** Every permutation of 0..n-1, the identity first. */
-function permutationsOf(n: number): readonly (readonly number[])[] {
+/** Every permutation of 0..n-1, the identity first (built once per n and shared). */
+export function permutationsOf(n: number): readonly (readonly number[])[] {
   let cached = permutationsBySize.get(n);
   if (cached !== undefined) return cached;
   const out: number[][] = [];

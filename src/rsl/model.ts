@@ -1,5 +1,6 @@
 import type { DistributedBinding, NetworkMode } from '../check/distributed.js';
-import { distributedModel, packetKeys, sortNetwork } from '../check/distributed.js';
+import { distributedModel, packetKey, packetKeys, sortNetwork } from '../check/distributed.js';
+import { permutationsOf } from '../check/symmetry.js';
 import type { LivenessProperty, Model } from '../check/model.js';
 import type { HostProtocol } from '../framework/protocol.js';
 import type { HostId } from '../framework/types.js';
@@ -178,8 +179,6 @@ function keyPieces(r: Renaming): {
     const e = p.election;
     const a = s.acceptor;
     const x = s.executor;
-    const checkpoints = [...a.lastCheckpointed];
-    a.lastCheckpointed.forEach((opn, i) => { checkpoints[idx(i)] = opn; });
     return [
       idx(s.me), s.nextHeartbeatTime,
       p.currentState, requests(p.requestQueue), bal(p.maxBallotISent1a), p.nextOpnToPropose,
@@ -187,7 +186,7 @@ function keyPieces(r: Renaming): {
       p.batchTimer.on ? p.batchTimer.whenMs : '-',
       bal(e.currentView), Array.from(e.suspectors, idx).sort().join(','), e.epochEndTime, e.epochLengthMs,
       requests(e.requestsThisEpoch), requests(e.requestsPrevEpochs),
-      bal(a.maxBal), votes(a.votes), checkpoints.join(','), a.logTruncationPoint,
+      bal(a.maxBal), votes(a.votes), renamedCheckpoints(a.lastCheckpointed, r).join(','), a.logTruncationPoint,
       bal(s.learner.maxBallotSeen), sorted(s.learner.unexecuted, (t) => Array.from(t.senders, id).sort().join('+')),
       sorted(s.learner.proposed, (q) => `${bal(q.ballot)}${batch(q.batch)}`),
       x.app, x.opsComplete, bal(x.maxBalReflected), x.nextOp.known ? `${bal(x.nextOp.ballot)}${batch(x.nextOp.batch)}` : '-',
@@ -261,17 +260,22 @@ function isBallot(o: Record<string, unknown>): o is { seqno: number; proposer: n
   return keys.length === 2 && typeof o.seqno === 'number' && typeof o.proposer === 'number';
 }
 
+/** An acceptor's checkpoints (one per replica, by index) with the replicas renamed by `r`. */
+function renamedCheckpoints(checkpoints: readonly number[], r: Renaming): number[] {
+  const out = [...checkpoints];
+  checkpoints.forEach((opn, i) => { out[r.indices[i] ?? i] = opn; });
+  return out;
+}
+
 /** Replica `s` renamed by `r`: its ids and ballots, and the fields that hold replica indices. */
 function renameReplica(s: ReplicaState<number>, r: Renaming): ReplicaState<number> {
   const { constants, ...rest } = s;
   const t = renameValue(rest, r) as Omit<ReplicaState<number>, 'constants'>;
-  const checkpoints = [...s.acceptor.lastCheckpointed];
-  s.acceptor.lastCheckpointed.forEach((opn, i) => { checkpoints[r.indices[i] ?? i] = opn; });
   const e = t.proposer.election;
   return {
     ...t, constants, me: r.indices[s.me] ?? s.me,
     proposer: { ...t.proposer, election: { ...e, suspectors: new Set([...e.suspectors].map((i) => r.indices[i] ?? i)) } },
-    acceptor: { ...t.acceptor, lastCheckpointed: checkpoints },
+    acceptor: { ...t.acceptor, lastCheckpointed: renamedCheckpoints(s.acceptor.lastCheckpointed, r) },
   };
 }
 
@@ -291,8 +295,8 @@ function rslSymmetry(
     assert(s !== undefined, `no state for replica ${id}`);
     return s;
   };
-  const clientPerms = permutations(clientIds.length);
-  const followerPerms = followers ? permutations(replicaIds.length - 1).map((p) => [0, ...p.map((i) => i + 1)]) : [replicaIds.map((_, i) => i)];
+  const clientPerms = permutationsOf(clientIds.length);
+  const followerPerms = followers ? permutationsOf(replicaIds.length - 1).map((p) => [0, ...p.map((i) => i + 1)]) : [replicaIds.map((_, i) => i)];
   const renamings: { readonly renaming: Renaming; readonly pieces: CachedPieces; readonly from: readonly HostId[] }[] = [];
   for (const cp of clientPerms) {
     for (const rp of followerPerms) {
@@ -312,32 +316,40 @@ function rslSymmetry(
   const identityKey = (ds: RslDistributedState<number>): string[] => [
     ...replicaIds.map((id) => replicaKey(host(ds, id))), ...ds.network.map((p) => keys.key(p)),
   ];
-  /** Whether the state `ds` renamed by `pieces` has a key below `than` (a state's key list). */
-  const renamedBelow = (ds: RslDistributedState<number>, pieces: CachedPieces, from: readonly HostId[], than: readonly string[]): boolean => {
-    for (let i = 0; i < from.length; i++) {
-      const k = pieces.replica(host(ds, from[i] ?? ''));
-      const t = than[i] ?? '';
-      if (k !== t) return k < t;
+  /**
+   * The key of the state `ds` renamed by `pieces` if it is below `than` (a state's key list), else
+   * null; replica keys are compared as they come, so a renaming that loses early costs little.
+   */
+  const renamedKeyBelow = (ds: RslDistributedState<number>, pieces: CachedPieces, from: readonly HostId[], than: readonly string[]): string[] | null => {
+    const out: string[] = [];
+    let below = false;
+    for (const id of from) {
+      const k = pieces.replica(host(ds, id));
+      const t = than[out.length] ?? '';
+      if (!below && k !== t) {
+        if (k > t) return null;
+        below = true;
+      }
+      out.push(k);
     }
-    const packets = ds.network.map(pieces.packet).sort();
-    for (let i = 0; i < packets.length; i++) {
-      const k = packets[i] ?? '';
-      const t = than[from.length + i] ?? '';
-      if (k !== t) return k < t;
+    for (const k of ds.network.map(pieces.packet).sort()) {
+      const t = than[out.length] ?? '';
+      if (!below && k !== t) {
+        if (k > t) return null;
+        below = true;
+      }
+      out.push(k);
     }
-    return false;
+    return below ? out : null;
   };
-  const renamedKey = (ds: RslDistributedState<number>, pieces: CachedPieces, from: readonly HostId[]): string[] => [
-    ...from.map((id) => pieces.replica(host(ds, id))), ...ds.network.map(pieces.packet).sort(),
-  ];
   return (ds) => {
     let best: Renaming | null = null;
-    let bestKey: readonly string[] | null = null;
+    let bestKey: readonly string[] = identityKey(ds);
     for (const { renaming, pieces, from } of renamings) {
-      bestKey ??= identityKey(ds);
-      if (renamedBelow(ds, pieces, from, bestKey)) {
+      const k = renamedKeyBelow(ds, pieces, from, bestKey);
+      if (k !== null) {
         best = renaming;
-        bestKey = renamedKey(ds, pieces, from);
+        bestKey = k;
       }
     }
     if (best === null) return ds;
@@ -371,22 +383,12 @@ function cached(pieces: ReturnType<typeof keyPieces>): CachedPieces {
     packet: (p) => {
       let k = packets.get(p);
       if (k === undefined) {
-        k = `${JSON.stringify(pieces.id(p.src))}>${JSON.stringify(pieces.id(p.dst))}:${pieces.msg(p.msg)}`;
+        k = packetKey(pieces.id(p.src), pieces.id(p.dst), pieces.msg(p.msg));
         packets.set(p, k);
       }
       return k;
     },
   };
-}
-
-/** Every permutation of 0..n-1, the identity first. */
-function permutations(n: number): number[][] {
-  if (n <= 1) return [Array.from({ length: n }, (_, i) => i)];
-  const out: number[][] = [];
-  for (const rest of permutations(n - 1)) {
-    for (let at = rest.length; at >= 0; at--) out.push([...rest.slice(0, at), n - 1, ...rest.slice(at)]);
-  }
-  return out;
 }
 
 /** IronRSL's distributed system as a model, with the counter app. */
