@@ -69,6 +69,11 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
       // leader), every state within a depth: the whole graph (about 65 steps deep) has more than
       // 8.7 million states up to clients swapped, past what one campaign explores.
       checkCampaign('rsl', rslModel({ replicas: 3, clients: 2, heartbeatsMax: 0, opnMax: 3, params: { logLengthMax: 3 } }), { symmetry: true, liveness: false, maxDepth: quick ? 24 : 34 }),
+      // Two clients on 3 replicas with two slots of log, the whole graph: invariants, refinement
+      // and liveness (about 1.9 million states and 10 minutes; `--quick` checks safety under
+      // symmetry to a depth instead).
+      checkCampaign('rsl', rslModel({ replicas: 3, clients: 2, heartbeatsMax: 0, opnMax: 2, params: { logLengthMax: 2 }, liveness: !quick }),
+        quick ? { symmetry: true, liveness: false, maxDepth: 24 } : {}),
       checkCampaign('rsl', rslModel({ replicas: 2, viewTestsMax: 2, clientTo: 'all', heartbeatsMax: quick ? [1, 0] : 1, opnMax: 1 })),
       checkCampaign('rsl', rslModel({ replicas: quick ? 2 : 3, heartbeatsMax: 0, network: 'lossy', lose: 'clients', liveness: true })),
     ];
