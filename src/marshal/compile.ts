@@ -14,7 +14,7 @@ import type { Result } from '../core/result.js';
 import type { DecodeError, SizedCodec } from '../framework/codec.js';
 import type { Grammar, RecordGrammar, Value } from './grammar.js';
 import { fixedSize, minSize } from './grammar.js';
-import { readUtf8, utf8InvalidAt, utf8Length, writeUtf8 } from './utf8.js';
+import { Utf8Interner, utf8InvalidAt, utf8Length, writeUtf8 } from './utf8.js';
 
 /**
  * A codec compiled from a grammar: the MessageCodec contract with sizing and writing into a
@@ -138,10 +138,12 @@ interface Helpers {
   utf8Length(s: string): number;
   writeUtf8(s: string, b: Uint8Array, o: number): number;
   utf8InvalidAt(b: Uint8Array, start: number, end: number): number;
-  readUtf8(b: Uint8Array, start: number, end: number): string;
+  /** The string in `b[start, end)`, or null when it is not valid UTF-8. */
+  readString(b: Uint8Array, start: number, end: number): string | null;
 }
 
 function helpers(name: string): Helpers {
+  const interner = new Utf8Interner();
   const fail = (kind: DecodeError['kind'], offset: number, path: string, detail: string): DecodeResult<never> =>
     err({ kind, offset, path, message: `${kind} at ${path} (offset ${offset}): ${detail}` });
   return {
@@ -162,7 +164,8 @@ function helpers(name: string): Helpers {
     utf8Length,
     writeUtf8,
     utf8InvalidAt,
-    readUtf8,
+    // One table per codec: the ids one kind of message carries.
+    readString: (b, start, end) => interner.read(b, start, end),
   };
 }
 
@@ -435,9 +438,11 @@ class Generator {
         if (g.kind === 'bytes') code += `const ${v} = h.copyBytes(b, o, o + ${len});\n`;
         else {
           const bad = this.fresh('bad');
-          code += `const ${bad} = h.utf8InvalidAt(b, o, o + ${len});\n` +
-            `if (${bad} >= 0) return h.fail("invalid", ${bad}, ${p}, "malformed UTF-8 at byte " + (${bad} - o) + " of the string");\n` +
-            `const ${v} = h.readUtf8(b, o, o + ${len});\n`;
+          code += `const ${v} = h.readString(b, o, o + ${len});\n` +
+            `if (${v} === null) {\n` +
+            `const ${bad} = h.utf8InvalidAt(b, o, o + ${len});\n` +
+            `return h.fail("invalid", ${bad}, ${p}, "malformed UTF-8 at byte " + (${bad} - o) + " of the string");\n` +
+            '}\n';
         }
         return { code: `${code}o += ${len};\n`, value: v };
       }

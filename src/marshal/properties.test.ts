@@ -4,7 +4,7 @@ import { arbitrary } from './arbitrary.js';
 import { utf8 } from './grammar.js';
 import { exampleGrammars } from './grammars.js';
 import { describeGrammarProperties } from './properties.testkit.js';
-import { readUtf8, utf8InvalidAt, utf8Length, writeUtf8 } from './utf8.js';
+import { readUtf8, Utf8Interner, utf8InvalidAt, utf8Length, writeUtf8 } from './utf8.js';
 
 const sameBytes = (a: Uint8Array, b: Uint8Array): boolean =>
   a.length === b.length && a.every((x, i) => x === b[i]);
@@ -65,5 +65,45 @@ describe('utf8 helpers', () => {
     expect(utf8InvalidAt(Uint8Array.from([0x61, 0xf4, 0x90, 0x80, 0x80]), 0, 5)).toBe(1);
     expect(utf8InvalidAt(Uint8Array.from([0xe2, 0x82]), 0, 2)).toBe(0);
     expect(utf8InvalidAt(Uint8Array.from([0xf0, 0x9f, 0x98, 0x80]), 0, 4)).toBe(-1);
+  });
+});
+
+describe('Utf8Interner', () => {
+  const fatal = new TextDecoder('utf-8', { fatal: true });
+  const decodeOrNull = (b: Uint8Array): string | null => {
+    try {
+      return fatal.decode(b);
+    } catch {
+      return null;
+    }
+  };
+
+  it('reads what a fatal TextDecoder reads, the first time and from its table, at any offset', () => {
+    const interner = new Utf8Interner();
+    const bytes = fc.array(fc.oneof(fc.integer({ min: 0x20, max: 0x7e }), fc.integer({ min: 0, max: 255 })), { maxLength: 140 });
+    fc.assert(fc.property(bytes, fc.nat(3), (arr, pad) => {
+      const b = new Uint8Array(pad + arr.length);
+      b.set(arr, pad);
+      const expected = decodeOrNull(Uint8Array.from(arr));
+      expect(interner.read(b, pad, b.length)).toBe(expected);
+      expect(interner.read(b, pad, b.length)).toBe(expected);
+    }), { numRuns: 3000 });
+  });
+
+  it('tells apart strings that differ only where its hash does not look', () => {
+    const interner = new Utf8Interner();
+    const encoder = new TextEncoder();
+    // Same length, same first and last 8 bytes: the same slot, so only the full comparison separates them.
+    const a = `${'h'.repeat(8)}-first-id-${'t'.repeat(8)}`;
+    const b = `${'h'.repeat(8)}-other-id-${'t'.repeat(8)}`;
+    for (let round = 0; round < 3; round++) {
+      for (const s of [a, b]) {
+        const bytes = encoder.encode(s);
+        expect(interner.read(bytes, 0, bytes.length)).toBe(s);
+      }
+    }
+    const invalid = encoder.encode(a);
+    invalid[12] = 0xff;
+    expect(interner.read(invalid, 0, invalid.length)).toBeNull();
   });
 });

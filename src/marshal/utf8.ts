@@ -4,7 +4,7 @@
  */
 
 /** Strings longer than this (in UTF-16 units) are encoded by TextEncoder; shorter ones by a loop. */
-const loopEncodeUnitsMax = 64;
+const loopEncodeUnitsMax = 128;
 
 /** Byte strings up to this length that are all ASCII are decoded by a loop, not TextDecoder. */
 const loopDecodeBytesMax = 32;
@@ -113,4 +113,48 @@ export function readUtf8(b: Uint8Array, start: number, end: number): string {
 
 function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
+}
+
+/** Strings of fewer bytes than this are decoded afresh each time: a lookup would cost about as much. */
+const internBytesMin = 16;
+/** Strings of more bytes than this are decoded afresh each time: ids and keys are shorter. */
+const internBytesMax = 128;
+/** Slots of an interner's table (a power of two): room for the ids of a few thousand clients. */
+const internSlots = 4096;
+
+/**
+ * Decodes UTF-8 strings, handing back the same string for the same bytes while it stays in a
+ * small direct-mapped table. Messages carry the same ids over and over (every request in a batch
+ * names its client); decoding each afresh costs a validation pass, a string and garbage that
+ * outlives the message in maps keyed by it. A table slot holds a copy of the bytes it was decoded
+ * from, and a hit compares them all, so the string returned is always the one `readUtf8` would
+ * give; only its identity differs, which JavaScript strings do not expose.
+ */
+export class Utf8Interner {
+  private readonly keys: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(internSlots).fill(undefined);
+  private readonly strings: string[] = new Array<string>(internSlots).fill('');
+
+  /** The string in `b[start, end)`, or null when those bytes are not valid UTF-8. */
+  read(b: Uint8Array, start: number, end: number): string | null {
+    const len = end - start;
+    if (len < internBytesMin || len > internBytesMax) return utf8InvalidAt(b, start, end) >= 0 ? null : readUtf8(b, start, end);
+    // The first and last 8 bytes tell ids apart (a host's key hash leads, a session number ends).
+    let h = Math.imul(len, 0x9e3779b1);
+    for (let i = start; i < start + 8; i++) h = Math.imul(h ^ (b[i] ?? 0), 0x01000193);
+    for (let i = end - 8; i < end; i++) h = Math.imul(h ^ (b[i] ?? 0), 0x01000193);
+    const slot = (h ^ (h >>> 15)) & (internSlots - 1);
+    const kept = this.keys[slot];
+    if (kept !== undefined && kept.length === len && sameBytes(kept, b, start)) return this.strings[slot] ?? '';
+    if (utf8InvalidAt(b, start, end) >= 0) return null;
+    const s = readUtf8(b, start, end);
+    this.keys[slot] = b.slice(start, end);
+    this.strings[slot] = s;
+    return s;
+  }
+}
+
+/** Whether `b[start, start + kept.length)` holds the bytes of `kept`. */
+function sameBytes(kept: Uint8Array, b: Uint8Array, start: number): boolean {
+  for (let i = 0; i < kept.length; i++) if (kept[i] !== b[start + i]) return false;
+  return true;
 }

@@ -229,20 +229,18 @@ export class HostEventLoop<P, M> {
   /** Sends the step's outbox; a message sent to several hosts in a row (a broadcast) is encoded once. */
   private release(): void {
     const transport = this.options.transport;
-    let run: HostId[] = [];
-    let runMsg: M | undefined;
-    const flush = (): void => {
-      if (run.length === 1) transport.send(run[0] ?? '', runMsg as M);
-      else if (run.length > 1) transport.sendAll(run, runMsg as M);
-      run = [];
-    };
-    for (const { dst, msg } of this.outbox) {
-      if (run.length > 0 && msg !== runMsg) flush();
-      run.push(dst);
-      runMsg = msg;
+    const outbox = this.outbox;
+    // Runs of the same message, found by index: this is per step, so nothing is allocated for a lone send.
+    let i = 0;
+    while (i < outbox.length) {
+      const first = outbox[i] as { dst: HostId; msg: M };
+      let end = i + 1;
+      while (end < outbox.length && outbox[end]?.msg === first.msg) end++;
+      if (end === i + 1) transport.send(first.dst, first.msg);
+      else transport.sendAll(outbox.slice(i, end).map((o) => o.dst), first.msg);
+      i = end;
     }
-    flush();
-    this.outbox.length = 0;
+    outbox.length = 0;
   }
 
 

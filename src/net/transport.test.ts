@@ -84,6 +84,34 @@ function rawTlsExchange(port: number, identity: LocalIdentity, bytes: Buffer): P
 }
 
 describe('transport between servers', () => {
+  it('copies a message to itself through the codec, unless the host promises its messages immutable', async () => {
+    interface Note { readonly text: string }
+    const noteCodec: MessageCodec<Note> = {
+      encode: (msg) => stringCodec.encode(msg.text),
+      decode: (bytes) => {
+        const text = stringCodec.decode(bytes);
+        return text.ok ? { ok: true, value: { text: text.value } } : text;
+      },
+    };
+    const { ids } = await makeCluster(2);
+    for (const immutableMessages of [false, true]) {
+      const received: Note[] = [];
+      const started = await startServerTransport<Note>({
+        server: must(ids[immutableMessages ? 1 : 0]), codec: noteCodec, acceptClients: false, limits: fastLimits,
+        logger: () => {}, immutableMessages, receiver: (p) => received.push(p.msg),
+      });
+      if (!started.ok) throw new Error(started.error);
+      const transport = started.value;
+      const sent: Note = { text: 'to myself' };
+      transport.send(transport.me, sent);
+      await waitFor(() => received.length === 1, 'the delivery to itself');
+      await transport.close();
+      expect(received[0]).toEqual(sent);
+      expect(received[0] === sent).toBe(immutableMessages);
+      expect(transport.stats().bytesSent).toBe(4 + 1 + 'to myself'.length);
+    }
+  });
+
   it('delivers messages with the sender\'s authenticated id as src, both ways and to itself', async () => {
     const { ids } = await makeCluster(2);
     const a = await startServer(must(ids[0]));

@@ -73,6 +73,12 @@ export interface TransportCommonOptions<M> {
   readonly insecurePlaintext?: boolean;
   /** Packets go here; can also be set later with setReceiver. */
   readonly receiver?: PacketReceiver<M>;
+  /**
+   * The host's promise that no message it sends is ever changed afterwards, nor any message
+   * delivered to it. A message to itself is then delivered as the very value sent; otherwise
+   * (the default) it goes through the codec as to any peer, so what arrives is a copy.
+   */
+  readonly immutableMessages?: boolean;
 }
 
 /** Options of a server's transport. */
@@ -132,6 +138,7 @@ class TransportCore<M> implements Transport<M> {
   private readonly security: Security;
   private readonly counters: TransportStats = emptyStats();
   private receiver: PacketReceiver<M> | null;
+  private readonly immutableMessages: boolean;
   private readonly links = new Map<HostId, OutboundLink<M>>();
   /** Admitted inbound connections by peer id; the newest wins. */
   private readonly inbound = new Map<HostId, Connection<M>>();
@@ -156,6 +163,7 @@ class TransportCore<M> implements Transport<M> {
     this.logger = options.logger ?? stderrLogger;
     this.codec = sizedCodec(options.codec);
     this.receiver = options.receiver ?? null;
+    this.immutableMessages = options.immutableMessages === true;
     this.security = makeSecurity(identity, options.insecurePlaintext === true);
     this.loopback = new BoundedQueue(this.limits.sendQueueFramesMax);
   }
@@ -341,18 +349,24 @@ class TransportCore<M> implements Transport<M> {
     this.receiver?.({ src, dst: this.me, msg });
   }
 
-  /** A message to this host: copied through the codec (as the network would) and delivered later. */
+  /**
+   * A message to this host, delivered later: the value sent when messages are immutable, else a
+   * copy through the codec (as the network would make), which the sender cannot change.
+   */
   private sendToSelf(out: OutgoingMessage<M>): void {
-    // Through the codec, as to any peer: what arrives is a copy the sender cannot change.
-    const frame = out.frame ?? out.ownFrame(this.codec);
-    const decoded = this.codec.decode(frame.subarray(frameHeaderBytes));
-    assert(decoded.ok, () => `the codec cannot decode what it encoded: ${decoded.ok ? '' : decoded.error.message}`);
-    if (!this.loopback.push(decoded.value)) {
+    let msg = out.msg;
+    if (!this.immutableMessages) {
+      const frame = out.frame ?? out.ownFrame(this.codec);
+      const decoded = this.codec.decode(frame.subarray(frameHeaderBytes));
+      assert(decoded.ok, () => `the codec cannot decode what it encoded: ${decoded.ok ? '' : decoded.error.message}`);
+      msg = decoded.value;
+    }
+    if (!this.loopback.push(msg)) {
       this.drop('queueFull');
       return;
     }
     this.counters.framesSent++;
-    this.counters.bytesSent += frame.length;
+    this.counters.bytesSent += frameHeaderBytes + out.payloadBytes;
     if (this.loopbackScheduled) return;
     this.loopbackScheduled = true;
     setImmediate(() => {

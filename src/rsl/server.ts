@@ -114,7 +114,11 @@ export async function startRslServer(options: RslServerOptions): Promise<Result<
   const replica = recovered.value;
   const host: ImplHost<unknown, RslImplMsg> = options.checked ? checkedRslReplica(replica, options.factory) : replica;
 
-  const transport = await startServerTransport({ server: identity, acceptClients: true, codec: rslCodec, logger: options.log });
+  // Replicas never change a message once sent or received (the roles keep batches and votes as
+  // they came), so a replica's messages to itself skip the codec's copy.
+  const transport = await startServerTransport({
+    server: identity, acceptClients: true, codec: rslCodec, logger: options.log, immutableMessages: true,
+  });
   if (!transport.ok) return err(transport.error);
   const { host: address, port } = transport.value.listening;
   options.out(`ready ${server.name} ${address}:${port}`);

@@ -133,6 +133,51 @@ export function parseSessionClientId(id: HostId): { readonly host: HostId; reado
   return { host: id.slice(0, slash), session };
 }
 
+/** Most ids a `SessionClientIds` keeps in each direction before it starts afresh. */
+const sessionClientIdsMax = 8192;
+
+/**
+ * `sessionClientId` and `parseSessionClientId`, remembered: a replica names the client of every
+ * request it takes and parses the client of every reply it sends, so the same few ids would be
+ * built and parsed over and over. Answers are the functions' own; only the work is saved.
+ */
+export class SessionClientIds {
+  private readonly ids = new Map<HostId, Map<number, HostId | null>>();
+  private readonly parsed = new Map<HostId, { readonly host: HostId; readonly session: number } | null>();
+  private idsCount = 0;
+
+  /** `sessionClientId(host, session)`, or null when that id does not fit the wire (`fitsRslHostId`). */
+  idOf(host: HostId, session: number): HostId | null {
+    let sessions = this.ids.get(host);
+    const known = sessions?.get(session);
+    if (known !== undefined) return known;
+    if (this.idsCount >= sessionClientIdsMax) {
+      this.ids.clear();
+      this.idsCount = 0;
+      sessions = undefined;
+    }
+    if (sessions === undefined) {
+      sessions = new Map();
+      this.ids.set(host, sessions);
+    }
+    const id = sessionClientId(host, session);
+    const fitting = fitsRslHostId(id) ? id : null;
+    sessions.set(session, fitting);
+    this.idsCount++;
+    return fitting;
+  }
+
+  /** `parseSessionClientId(id)`. */
+  parse(id: HostId): { readonly host: HostId; readonly session: number } | null {
+    const known = this.parsed.get(id);
+    if (known !== undefined) return known;
+    if (this.parsed.size >= sessionClientIdsMax) this.parsed.clear();
+    const parsed = parseSessionClientId(id);
+    this.parsed.set(id, parsed);
+    return parsed;
+  }
+}
+
 /** Whether host id `id` fits the wire's `rslHostIdBytesMax` bytes of UTF-8. */
 export function fitsRslHostId(id: HostId): boolean {
   // Counted without encoding (-1: a lone surrogate, which UTF-8 cannot carry).

@@ -11,7 +11,7 @@ import type { Opn, ReplicaIndex } from '../protocol/types.js';
 import { addSat, balEq, quorumSize, replicaIndex } from '../protocol/types.js';
 import type { ServiceFactory, ServiceState } from '../service.js';
 import type { RslImplMsg } from '../wire.js';
-import { fitsRslHostId, parseSessionClientId, rslWireProblems, sessionClientId } from '../wire.js';
+import { rslWireProblems, SessionClientIds } from '../wire.js';
 import { AcceptorImpl } from './acceptor.js';
 import type { RslDurableState, RslExecutorDurableState } from './durable.js';
 import { RslExecutorStore, RslStateStore } from './durable.js';
@@ -47,6 +47,8 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
   private busy = true;
   /** The `opsComplete` of the executor state last synced (-1: none). Invariant: no heartbeat reported more. */
   private executorSavedOps = -1;
+  /** The session client ids of requests taken and replies sent, built and parsed once each. */
+  private readonly clientIds = new SessionClientIds();
   /** Each role's abstraction, until a step changes the role (see `abstract`). */
   private readonly abstractCache = new Map<Role, RoleAbstractions[Role]>();
 
@@ -246,9 +248,9 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
    */
   private onRequest(env: HostEnvironment<RslImplMsg>, host: HostId, session: number, seqno: number, payload: Uint8Array): StepReport {
     if (payload.length > this.constants.params.requestBytesMax) return { action: 'ignore' };
-    const client = sessionClientId(host, session);
+    const client = this.clientIds.idOf(host, session);
     // A client id too long for a batch on the wire: dropped, as if lost (a stutter).
-    if (!fitsRslHostId(client)) return { action: null };
+    if (client === null) return { action: null };
     const cached = this.executor.cachedReply(client, seqno);
     if (cached !== null) {
       env.send(host, { type: 'reply', session, seqno: cached.seqno, reply: cached.reply });
@@ -319,7 +321,7 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
         if (p.election.currentView.proposer !== this.me) return { action: 'maybeExecute' };
         for (const r of replies) {
           // Replicas batch only requests `onRequest` named, so every client is a session client id.
-          const to = parseSessionClientId(r.client);
+          const to = this.clientIds.parse(r.client);
           if (to !== null) env.send(to.host, { type: 'reply', session: to.session, seqno: r.seqno, reply: r.reply });
         }
         return { action: 'maybeExecute' };
