@@ -2,9 +2,10 @@
  * Maps that share structure with the map they were made from, for protocol state that a step
  * changes in a few entries out of many (the executor's reply cache: one entry per client ever
  * served). A `SharedMap` is immutable: the entries of a base map, never changed once built and
- * shared by every map derived from it, and an overlay of the entries set since, copied on each
- * derivation (`with`) and folded into a new base once it outgrows `overlayEntriesMax`. Deriving
- * costs the changes and the overlay, not the map; two maps of one base compare by their overlays.
+ * shared by every map derived from it, and an overlay of the entries set since, in two tiers: a
+ * small top copied on each derivation (`with`) and merged into a shared middle tier when full; the
+ * overlay is folded into a new base once it outgrows `overlayEntriesMax`. Deriving costs the
+ * changes and a few entries, not the map; two maps of one base compare by their overlays.
  *
  * The implementation keeps the mutable side as a `TrackedMap`, a Map that remembers which keys
  * changed since its last `shared()` view and derives the next view from that one. The refinement
@@ -24,21 +25,31 @@ export class SharedMap<K, V> implements ReadonlyMap<K, V> {
    */
   private derived: { readonly changes: ReadonlyMap<K, V>; readonly map: SharedMap<K, V> } | null = null;
 
+  /**
+   * The overlay is two tiers, so that a derivation setting one entry (the common case: one client's
+   * request) copies only `top`, at most `topEntriesMax` entries; `top` is merged into `mid`, which
+   * is shared until then, when it outgrows that.
+   */
   private constructor(
     /** The entries as of the last fold; shared, never changed. */
     private readonly base: ReadonlyMap<K, V>,
-    /** The entries set since, each adding to or replacing one of `base`. Never changed once made. */
-    private readonly overlay: ReadonlyMap<K, V>,
+    /** Entries set since the fold and before `top`'s; shared, never changed. */
+    private readonly mid: ReadonlyMap<K, V>,
+    /** The entries set last, each adding to or replacing one below. Never changed once made. */
+    private readonly top: ReadonlyMap<K, V>,
     readonly size: number,
   ) {}
 
   /** The map holding `entries`, as a new base. */
   static of<K, V>(entries: ReadonlyMap<K, V>): SharedMap<K, V> {
     const base = new Map(entries);
-    return new SharedMap(base, new Map(), base.size);
+    return new SharedMap(base, emptyMap as ReadonlyMap<K, V>, emptyMap as ReadonlyMap<K, V>, base.size);
   }
 
-  /** This map with `changes` set: O(changes and overlay), and O(size) when the overlay is folded in. */
+  /**
+   * This map with `changes` set: O(changes) while `top` has room, O(changes and overlay) when it
+   * is merged into `mid`, and O(size) when the overlay is folded into a new base.
+   */
   with(changes: ReadonlyMap<K, V>): SharedMap<K, V> {
     if (changes.size === 0) return this;
     const last = this.derived;
@@ -53,43 +64,58 @@ export class SharedMap<K, V> implements ReadonlyMap<K, V> {
   }
 
   private derive(changes: ReadonlyMap<K, V>): SharedMap<K, V> {
-    const overlay = new Map(this.overlay);
+    const top = new Map(this.top);
     let size = this.size;
     for (const [k, v] of changes) {
       if (!this.has(k)) size++;
-      overlay.set(k, v);
+      top.set(k, v);
     }
-    if (overlay.size <= overlayEntriesMax(size)) return new SharedMap(this.base, overlay, size);
-    const base = new Map(this.base);
-    for (const [k, v] of overlay) base.set(k, v);
-    return new SharedMap(base, new Map(), size);
+    // The overlay's entries, counting a key in both tiers twice: a fold comes at most that early.
+    if (this.mid.size + top.size > overlayEntriesMax(size)) {
+      const base = new Map(this.base);
+      for (const [k, v] of this.mid) base.set(k, v);
+      for (const [k, v] of top) base.set(k, v);
+      return new SharedMap(base, emptyMap as ReadonlyMap<K, V>, emptyMap as ReadonlyMap<K, V>, size);
+    }
+    if (top.size <= topEntriesMax) return new SharedMap(this.base, this.mid, top, size);
+    const mid = new Map(this.mid);
+    for (const [k, v] of top) mid.set(k, v);
+    return new SharedMap(this.base, mid, emptyMap as ReadonlyMap<K, V>, size);
   }
 
   get(k: K): V | undefined {
-    return this.overlay.has(k) ? this.overlay.get(k) : this.base.get(k);
+    if (this.top.has(k)) return this.top.get(k);
+    return this.mid.has(k) ? this.mid.get(k) : this.base.get(k);
   }
 
   has(k: K): boolean {
-    return this.overlay.has(k) || this.base.has(k);
+    return this.top.has(k) || this.mid.has(k) || this.base.has(k);
   }
 
   /**
    * Whether this map holds the same entries as `other` (values compared with `sameValue`), when
-   * both share a base: then only the overlays need comparing. Null when the bases differ: the
-   * caller compares every entry.
+   * both share a base: then only the overlays need comparing, and only the tops when they share
+   * `mid` as well. Null when the bases differ: the caller compares every entry.
    */
   sameAs(other: SharedMap<K, V>, sameValue: (a: V, b: V) => boolean): boolean | null {
     if (this.base !== other.base) return null;
     if (this.size !== other.size) return false;
-    for (const [k, v] of this.overlay) {
+    if (this.mid === other.mid) return this.sameEntriesOf(this.top, other, sameValue) && other.sameEntriesOf(other.top, this, sameValue);
+    return this.sameEntriesOf(this.top, other, sameValue) && this.sameEntriesOf(this.mid, other, sameValue) &&
+      other.sameEntriesOf(other.top, this, sameValue) && other.sameEntriesOf(other.mid, this, sameValue);
+  }
+
+  /**
+   * Whether every key of `tier` (one of this map's overlay tiers) is in `other` with this map's
+   * value for it. Of equal sizes and one base (and `mid`, when only the tops are given), two maps
+   * whose overlays pass this both ways hold the same entries: every other key is the base's (or
+   * `mid`'s) in both.
+   */
+  private sameEntriesOf(tier: ReadonlyMap<K, V>, other: SharedMap<K, V>, sameValue: (a: V, b: V) => boolean): boolean {
+    for (const k of tier.keys()) {
       if (!other.has(k)) return false;
+      const v = this.get(k) as V;
       const w = other.get(k) as V;
-      if (w !== v && !sameValue(v, w)) return false;
-    }
-    for (const [k, w] of other.overlay) {
-      if (this.overlay.has(k)) continue;
-      if (!this.base.has(k)) return false;
-      const v = this.base.get(k) as V;
       if (v !== w && !sameValue(v, w)) return false;
     }
     return true;
@@ -118,11 +144,18 @@ export class SharedMap<K, V> implements ReadonlyMap<K, V> {
   private materialized(): Map<K, V> {
     if (this.all === null) {
       this.all = new Map(this.base);
-      for (const [k, v] of this.overlay) this.all.set(k, v);
+      for (const [k, v] of this.mid) this.all.set(k, v);
+      for (const [k, v] of this.top) this.all.set(k, v);
     }
     return this.all;
   }
 }
+
+/** Most entries of the overlay's top tier, the part every derivation copies. */
+const topEntriesMax = 8;
+
+/** The empty tier every new base starts with (never changed: tiers are copied before they are set). */
+const emptyMap: ReadonlyMap<unknown, unknown> = new Map();
 
 /** Whether two sets of changes set the same keys to the same values (`Object.is`). */
 function sameChanges<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean {
