@@ -2,7 +2,7 @@ import type { HostId } from '../../framework/types.js';
 import type { AppSpec } from '../spec.js';
 import type { LearnerRoleState } from './learner.js';
 import type { Ballot, Opn, Reply, ReplyCache, RequestBatch, RslParams, ServiceSnapshot } from './types.js';
-import { balEq, balLeq, balMax, ballotZero } from './types.js';
+import { balEq, balLeq, balMax, ballotZero, equalReply } from './types.js';
 import { withEntries } from './shared-map.js';
 
 /**
@@ -68,7 +68,9 @@ export function executeOnSnapshot<A>(
     changes.set(r.client, reply);
     replies.push(reply);
   }
-  return { snapshot: { app: state, replyCache: withEntries(snapshot.replyCache, changes) }, replies };
+  // Replies equal to those the implementation cached give its cache back (equal entries), so the
+  // monitor compares the caches by reference rather than entry by entry.
+  return { snapshot: { app: state, replyCache: withEntries(snapshot.replyCache, changes, equalReply) }, replies };
 }
 
 /**

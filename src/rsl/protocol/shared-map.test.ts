@@ -143,4 +143,24 @@ describe('SharedMap (reply caches)', () => {
       }
     }), { seed: 24, numRuns: 200 });
   });
+
+  it('hands the memorized map to changes equal by the given value equality, and to no others', () => {
+    fc.assert(fc.property(fc.array(replyArb, { minLength: 1, maxLength: 40 }), fc.nat(39), (round, which) => {
+      const start = SharedMap.of(new Map<HostId, Reply>());
+      const changes = changesOf(round);
+      const first = start.with(changes);
+      // The protocol's replies: equal to the implementation's, other objects and other byte arrays.
+      const copies = new Map([...changes].map(([c, r]) => [c, { ...r, reply: r.reply.slice() }]));
+      expect(start.with(copies)).not.toBe(first);
+      const again = start.with(changes);
+      expect(start.with(copies, equalReply)).toBe(again);
+      // One reply with other bytes: computed anew, holding the bytes asked for.
+      start.with(changes);
+      const [client, reply] = [...copies][which % copies.size] ?? ['c0', { client: 'c0', seqno: 0, reply: new Uint8Array(0) }];
+      const changed = new Map(copies).set(client, { ...reply, reply: Uint8Array.from([...reply.reply, 1]) });
+      const other = start.with(changed, equalReply);
+      expect(other.get(client)?.reply.length).toBe(reply.reply.length + 1);
+      expect(sameReplyCache(other, first)).toBe(false);
+    }), { seed: 25, numRuns: 200 });
+  });
 });

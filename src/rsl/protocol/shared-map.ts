@@ -48,12 +48,14 @@ export class SharedMap<K, V> implements ReadonlyMap<K, V> {
 
   /**
    * This map with `changes` set: O(changes) while `top` has room, O(changes and overlay) when it
-   * is merged into `mid`, and O(size) when the overlay is folded into a new base.
+   * is merged into `mid`, and O(size) when the overlay is folded into a new base. With
+   * `sameValue`, the map derived last is handed back for changes whose values are equal to its
+   * changes' by `sameValue` (not only the same objects): it holds entries equal to those asked for.
    */
-  with(changes: ReadonlyMap<K, V>): SharedMap<K, V> {
+  with(changes: ReadonlyMap<K, V>, sameValue: (a: V, b: V) => boolean = Object.is): SharedMap<K, V> {
     if (changes.size === 0) return this;
     const last = this.derived;
-    if (last !== null && sameChanges(last.changes, changes)) {
+    if (last !== null && sameChanges(last.changes, changes, sameValue)) {
       // Taken once: a map kept from every derivation would keep every descendant alive.
       this.derived = null;
       return last.map;
@@ -157,10 +159,13 @@ const topEntriesMax = 8;
 /** The empty tier every new base starts with (never changed: tiers are copied before they are set). */
 const emptyMap: ReadonlyMap<unknown, unknown> = new Map();
 
-/** Whether two sets of changes set the same keys to the same values (`Object.is`). */
-function sameChanges<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>): boolean {
+/** Whether two sets of changes set the same keys to equal values (the same object, or equal by `sameValue`). */
+function sameChanges<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>, sameValue: (a: V, b: V) => boolean): boolean {
   if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (!Object.is(b.get(k), v) || (v === undefined && !b.has(k))) return false;
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (w === undefined ? v !== undefined || !b.has(k) : !Object.is(v, w) && !sameValue(v, w as V)) return false;
+  }
   return true;
 }
 
@@ -173,10 +178,15 @@ export function overlayEntriesMax(size: number): number {
   return 32 + 4 * Math.ceil(Math.sqrt(size));
 }
 
-/** `map` with `changes` set: a `SharedMap` derived from it if it is one, else a new Map (plain data stays plain). */
-export function withEntries<K, V>(map: ReadonlyMap<K, V>, changes: ReadonlyMap<K, V>): ReadonlyMap<K, V> {
+/**
+ * `map` with `changes` set: a `SharedMap` derived from it if it is one (see `with` for
+ * `sameValue`), else a new Map (plain data stays plain).
+ */
+export function withEntries<K, V>(
+  map: ReadonlyMap<K, V>, changes: ReadonlyMap<K, V>, sameValue?: (a: V, b: V) => boolean,
+): ReadonlyMap<K, V> {
   if (changes.size === 0) return map;
-  if (map instanceof SharedMap) return (map as SharedMap<K, V>).with(changes);
+  if (map instanceof SharedMap) return (map as SharedMap<K, V>).with(changes, sameValue);
   const next = new Map(map);
   for (const [k, v] of changes) next.set(k, v);
   return next;
