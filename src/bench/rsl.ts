@@ -224,7 +224,7 @@ export const benchmark: Benchmark = {
   summary: `IronRSL kv service, 3 replica processes over TLS on loopback: throughput-latency curve (${keyBytes}-byte keys, ` +
     `${valueBytes}-byte values, half sets), unchecked and --checked`,
   async run(options: BenchOptions): Promise<BenchFigure[]> {
-    const outstandings = options.quick ? [1, 16, 64] : [1, 4, 16, 64, 128, 256, 512];
+    const outstandings = options.quick ? [1, 16, 64] : [1, 4, 16, 64, 128, 192, 256, 512];
     const warmupMs = options.quick ? 500 : 1500;
     const windowMs = options.quick ? 1500 : 5000;
     const dir = mkdtempSync(join(tmpdir(), 'ironfleet-bench-rsl-'));

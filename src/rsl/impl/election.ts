@@ -2,6 +2,7 @@ import type { ElectionState } from '../protocol/election.js';
 import { SharedRequestList } from '../protocol/request-list.js';
 import type { Ballot, ReplicaIndex, Request, RequestBatch, RslConfig, RslParams } from '../protocol/types.js';
 import { addSat, balEq, balLt, initialView, quorumSize, successorView } from '../protocol/types.js';
+import { copyOfSet } from './copies.js';
 
 /**
  * The election of the implementation host (docs/rsl.md §4.1): the protocol's `ElectionState` in
@@ -16,6 +17,8 @@ export class ElectionImpl {
   epochLengthMs: number;
   thisEpoch = SharedRequestList.empty();
   prevEpochs = SharedRequestList.empty();
+  /** The copy of `suspectors` the last abstraction handed out. */
+  private suspectorsCopy: ReadonlySet<ReplicaIndex> | null = null;
 
   constructor(private readonly params: RslParams) {
     this.epochLengthMs = params.viewTimeoutBaselineMs;
@@ -87,11 +90,12 @@ export class ElectionImpl {
     return true;
   }
 
-  /** The protocol's election state: the suspectors copied (the protocol state never changes afterwards), the lists as they are (immutable). */
+  /** The protocol's election state: the suspectors copied when they changed (`copyOfSet`), the lists as they are (immutable). */
   abstract(): ElectionState {
+    this.suspectorsCopy = copyOfSet(this.suspectors, this.suspectorsCopy);
     return {
       currentView: this.currentView,
-      suspectors: new Set(this.suspectors),
+      suspectors: this.suspectorsCopy,
       epochEndTime: this.epochEndTime,
       epochLengthMs: this.epochLengthMs,
       requestsThisEpoch: this.thisEpoch,

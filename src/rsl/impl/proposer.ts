@@ -5,6 +5,7 @@ import { SharedRequestList } from '../protocol/request-list.js';
 import { TrackedMap } from '../protocol/shared-map.js';
 import type { Ballot, Opn, ReplicaIndex, Request, RequestBatch, RslConfig, RslParams } from '../protocol/types.js';
 import { addSat, balEq, balLt, quorumSize } from '../protocol/types.js';
+import { copyOfMap } from './copies.js';
 import { ElectionImpl } from './election.js';
 
 /**
@@ -23,6 +24,8 @@ export class ProposerImpl {
   readonly highestSeqnoThisView = new TrackedMap<HostId, number>();
   batchTimer: BatchTimer = { on: false };
   readonly election: ElectionImpl;
+  /** The copy of `received1bs` the last abstraction handed out. */
+  private received1bsCopy: ReadonlyMap<HostId, Held1b> | null = null;
 
   constructor(private readonly config: RslConfig, private readonly params: RslParams, me: ReplicaIndex) {
     this.maxBallotISent1a = { seqno: 0, proposer: me };
@@ -110,14 +113,15 @@ export class ProposerImpl {
     return opn < addSat(ltp, this.params.logLengthMax, this.params.integerMax) && opn >= 0 && opn < this.params.integerMax;
   }
 
-  /** The protocol's proposer state: mutable parts copied or taken as views (the protocol state never changes afterwards). */
+  /** The protocol's proposer state: mutable parts copied when changed or taken as views (the protocol state never changes afterwards). */
   abstract(): ProposerState {
+    this.received1bsCopy = copyOfMap(this.received1bs, this.received1bsCopy);
     return {
       currentState: this.currentState,
       requestQueue: this.queue,
       maxBallotISent1a: this.maxBallotISent1a,
       nextOpnToPropose: this.nextOpnToPropose,
-      received1bs: new Map(this.received1bs),
+      received1bs: this.received1bsCopy,
       highestSeqnoThisView: this.highestSeqnoThisView.shared(),
       batchTimer: this.batchTimer,
       election: this.election.abstract(),

@@ -51,6 +51,7 @@ export class SharedMap<K, V> implements ReadonlyMap<K, V> {
    * is merged into `mid`, and O(size) when the overlay is folded into a new base. With
    * `sameValue`, the map derived last is handed back for changes whose values are equal to its
    * changes' by `sameValue` (not only the same objects): it holds entries equal to those asked for.
+   * `changes` is kept to recognize the next derivation, so it must not be changed afterwards.
    */
   with(changes: ReadonlyMap<K, V>, sameValue: (a: V, b: V) => boolean = Object.is): SharedMap<K, V> {
     if (changes.size === 0) return this;
@@ -61,7 +62,7 @@ export class SharedMap<K, V> implements ReadonlyMap<K, V> {
       return last.map;
     }
     const map = this.derive(changes);
-    this.derived = { changes: new Map(changes), map };
+    this.derived = { changes, map };
     return map;
   }
 
@@ -235,7 +236,8 @@ export class TrackedMap<K, V> extends Map<K, V> {
       for (const k of this.changed) changes.set(k, this.get(k) as V);
       this.view = this.view.with(changes);
     }
-    this.changed = new Set();
+    if (this.changed === null) this.changed = new Set();
+    else this.changed.clear();
     return this.view;
   }
 }
