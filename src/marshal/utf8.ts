@@ -144,7 +144,7 @@ export class Utf8Interner {
     for (let i = end - 8; i < end; i++) h = Math.imul(h ^ (b[i] ?? 0), 0x01000193);
     const slot = (h ^ (h >>> 15)) & (internSlots - 1);
     const kept = this.keys[slot];
-    if (kept !== undefined && kept.length === len && sameBytes(kept, b, start)) return this.strings[slot] ?? '';
+    if (kept !== undefined && kept.length === len && holdsAt(b, start, kept)) return this.strings[slot] ?? '';
     if (utf8InvalidAt(b, start, end) >= 0) return null;
     const s = readUtf8(b, start, end);
     this.keys[slot] = b.slice(start, end);
@@ -153,8 +153,8 @@ export class Utf8Interner {
   }
 }
 
-/** Whether `b[start, start + kept.length)` holds the bytes of `kept`. */
-function sameBytes(kept: Uint8Array, b: Uint8Array, start: number): boolean {
+/** Whether `b[start, start + kept.length)` holds the bytes of `kept` (no view made: this is per string decoded). */
+function holdsAt(b: Uint8Array, start: number, kept: Uint8Array): boolean {
   for (let i = 0; i < kept.length; i++) if (kept[i] !== b[start + i]) return false;
   return true;
 }

@@ -148,14 +148,13 @@ export class SessionClientIds {
 
   /** `sessionClientId(host, session)`, or null when that id does not fit the wire (`fitsRslHostId`). */
   idOf(host: HostId, session: number): HostId | null {
-    let sessions = this.ids.get(host);
-    const known = sessions?.get(session);
+    const known = this.ids.get(host)?.get(session);
     if (known !== undefined) return known;
     if (this.idsCount >= sessionClientIdsMax) {
       this.ids.clear();
       this.idsCount = 0;
-      sessions = undefined;
     }
+    let sessions = this.ids.get(host);
     if (sessions === undefined) {
       sessions = new Map();
       this.ids.set(host, sessions);

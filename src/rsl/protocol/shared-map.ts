@@ -43,7 +43,7 @@ export class SharedMap<K, V> implements ReadonlyMap<K, V> {
   /** The map holding `entries`, as a new base. */
   static of<K, V>(entries: ReadonlyMap<K, V>): SharedMap<K, V> {
     const base = new Map(entries);
-    return new SharedMap(base, emptyMap as ReadonlyMap<K, V>, emptyMap as ReadonlyMap<K, V>, base.size);
+    return new SharedMap(base, emptyTier<K, V>(), emptyTier<K, V>(), base.size);
   }
 
   /**
@@ -78,12 +78,12 @@ export class SharedMap<K, V> implements ReadonlyMap<K, V> {
       const base = new Map(this.base);
       for (const [k, v] of this.mid) base.set(k, v);
       for (const [k, v] of top) base.set(k, v);
-      return new SharedMap(base, emptyMap as ReadonlyMap<K, V>, emptyMap as ReadonlyMap<K, V>, size);
+      return new SharedMap(base, emptyTier<K, V>(), emptyTier<K, V>(), size);
     }
     if (top.size <= topEntriesMax) return new SharedMap(this.base, this.mid, top, size);
     const mid = new Map(this.mid);
     for (const [k, v] of top) mid.set(k, v);
-    return new SharedMap(this.base, mid, emptyMap as ReadonlyMap<K, V>, size);
+    return new SharedMap(this.base, mid, emptyTier<K, V>(), size);
   }
 
   get(k: K): V | undefined {
@@ -159,6 +159,11 @@ const topEntriesMax = 8;
 
 /** The empty tier every new base starts with (never changed: tiers are copied before they are set). */
 const emptyMap: ReadonlyMap<unknown, unknown> = new Map();
+
+/** `emptyMap`, typed for a map of `K` to `V`. */
+function emptyTier<K, V>(): ReadonlyMap<K, V> {
+  return emptyMap as ReadonlyMap<K, V>;
+}
 
 /** Whether two sets of changes set the same keys to equal values (the same object, or equal by `sameValue`). */
 function sameChanges<K, V>(a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>, sameValue: (a: V, b: V) => boolean): boolean {
