@@ -66,7 +66,7 @@ class EchoServer implements ImplHost<number, ChannelMsg> {
 function envWith(packets: Packet<ChannelMsg>[]): HostEnvironment<ChannelMsg> {
   return {
     me: 'server', receive: () => packets.shift() ?? null, now: () => 0, send: () => undefined, emit: () => undefined,
-    disk: { read: () => ok(null), write: () => ok(undefined), sync: () => ok(undefined) },
+    disk: { read: () => ok(null), write: () => ok(undefined), append: () => ok(undefined), sync: () => ok(undefined) },
   };
 }
 

@@ -16,7 +16,7 @@ import { describeFileError, loadServiceFile, type ServiceConfig } from '../net/s
 import { shortId } from '../net/identity.js';
 import type { Logger } from '../net/log.js';
 import { RslClient, RslClientClosedError, rslClientSessionsMax } from '../rsl/client.js';
-import { rslDurableServerParams, rslServerParams, startRslServer } from '../rsl/server.js';
+import { rslServerParams, startRslServer } from '../rsl/server.js';
 import type { RslParams } from '../rsl/protocol/types.js';
 import { rslBatchLengthMax, rslVotesLengthMax } from '../rsl/wire.js';
 import type { ServiceFactory } from '../rsl/service.js';
@@ -70,8 +70,7 @@ export async function resolveService(app: string, cwd: string, exportName?: stri
 
 /**
  * The protocol parameters a server takes as flags, by flag name: every replica of a service must
- * be given the same values. Defaults are `rslServerParams` (`rslDurableServerParams` with
- * `--data-dir`); the wire's limits bound them.
+ * be given the same values. Defaults are `rslServerParams`; the wire's limits bound them.
  */
 const serveParams = {
   'batch-size-max': { param: 'batchSizeMax', help: 'most requests in one slot', min: 1, max: rslBatchLengthMax },
@@ -85,8 +84,7 @@ const serveParams = {
 function paramFlags(): CommandSpec['flags'] {
   const flags: Record<string, CommandSpec['flags'][string]> = {};
   for (const [flag, { param, help, min, max }] of Object.entries(serveParams)) {
-    const durable = rslDurableServerParams[param] === rslServerParams[param] ? '' : `, ${rslDurableServerParams[param]} with --data-dir`;
-    flags[flag] = { type: 'number', value: 'N', help: `${help} (default ${rslServerParams[param]}${durable})`, integer: true, min, max };
+    flags[flag] = { type: 'number', value: 'N', help: `${help} (default ${rslServerParams[param]})`, integer: true, min, max };
   }
   return flags;
 }
@@ -190,7 +188,7 @@ function serve(argv: readonly string[], io: CommandIo): Promise<number> {
       factory: factory.value,
       ...(dataDir !== undefined ? { dataDir } : {}),
       checked: args.booleans.has('checked'),
-      params: paramsOf(args.numbers, dataDir !== undefined ? rslDurableServerParams : rslServerParams),
+      params: paramsOf(args.numbers, rslServerParams),
       out: io.out,
       log: io.err,
     });

@@ -9,7 +9,7 @@ export interface RunningServer {
 
 /**
  * Runs `server` until it stops, stopping it on SIGINT or SIGTERM; returns the command's exit code:
- * 0 when it was stopped, 1 (with the reason on stderr, prefixed by `command`) when a bug stopped it.
+ * 0 when it was stopped, 1 (with the reason on stderr, prefixed by `command`) when a bug or a failed disk stopped it.
  */
 export async function serveUntilStopped(command: string, server: RunningServer, io: CommandIo): Promise<number> {
   const stop = (): void => {
@@ -21,6 +21,6 @@ export async function serveUntilStopped(command: string, server: RunningServer, 
   process.off('SIGINT', stop);
   process.off('SIGTERM', stop);
   if (reason.kind === 'stopped') return 0;
-  io.err(`${command}: stopped by a bug: ${reason.kind}: ${reason.detail}`);
+  io.err(`${command}: stopped ${reason.kind === 'diskFailed' ? 'because its disk failed' : 'by a bug'}: ${reason.kind}: ${reason.detail}`);
   return 1;
 }

@@ -111,3 +111,25 @@ describe('CodecRecord', () => {
     expect(volatile.recover()).toEqual(ok(null));
   });
 });
+
+describe('MemoryStore', () => {
+  it('appends to a blob, creating it, keeping copies, and a write replaces appends', () => {
+    const disk = new MemoryStore();
+    const chunk = Uint8Array.of(1, 2);
+    expect(disk.append('log', chunk).ok).toBe(true);
+    chunk.fill(9); // the store copied what it was given
+    const first = disk.read('log');
+    expect(disk.append('log', Uint8Array.of(3)).ok).toBe(true);
+    expect(first.ok ? first.value : null).toEqual(Uint8Array.of(1, 2)); // an earlier read is not changed
+    expect(disk.read('log')).toEqual(ok(Uint8Array.of(1, 2, 3)));
+    disk.write('log', Uint8Array.of(7));
+    disk.append('log', Uint8Array.of(8));
+    expect(disk.read('log')).toEqual(ok(Uint8Array.of(7, 8)));
+  });
+
+  it('VolatileStore accepts appends and keeps nothing', () => {
+    const disk = new VolatileStore();
+    expect(disk.append('log', Uint8Array.of(1)).ok).toBe(true);
+    expect(disk.read('log')).toEqual(ok(null));
+  });
+});

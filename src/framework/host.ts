@@ -15,16 +15,21 @@ export interface DiskError {
 }
 
 /**
- * A host's durable storage: named blobs. A `write` is durable only after `sync` returns ok; a
- * crash before that may keep the old blob, the new one, or a torn mix, so readers check
- * integrity themselves (for example with a checksum).
+ * A host's durable storage: named blobs. A `write` or `append` is durable only after `sync`
+ * returns ok; a crash before that may keep the old blob, the new one, or a torn mix, so readers
+ * check integrity themselves (for example with a checksum). A torn append never loses synced
+ * bytes: what survives is the synced blob plus a prefix of what was appended after it. `read`
+ * returns the whole blob with every write and append so far, synced or not; a `write` replaces
+ * the blob, earlier appends included.
  */
 export interface DurableStore {
   /** The blob stored under `name`, or null when there is none. */
   read(name: string): Result<Uint8Array | null, DiskError>;
   /** Replaces the blob under `name`; not durable until `sync`. */
   write(name: string, data: Uint8Array): Result<void, DiskError>;
-  /** Makes every earlier write durable. */
+  /** Appends `data` to the blob under `name` (an absent blob is created empty first); not durable until `sync`. */
+  append(name: string, data: Uint8Array): Result<void, DiskError>;
+  /** Makes every earlier write and append durable. */
   sync(): Result<void, DiskError>;
   /**
    * True for a store that keeps nothing beyond the life of the process (a server run without a

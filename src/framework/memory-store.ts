@@ -21,6 +21,16 @@ export class MemoryStore implements DurableStore {
     return ok(undefined);
   }
 
+  append(name: string, data: Uint8Array): Result<void, DiskError> {
+    // A new array, not a view: the caller may reuse `data`, and the old blob may have been read.
+    const old = this.blobs.get(name) ?? new Uint8Array(0);
+    const joined = new Uint8Array(old.length + data.length);
+    joined.set(old);
+    joined.set(data, old.length);
+    this.blobs.set(name, joined);
+    return ok(undefined);
+  }
+
   sync(): Result<void, DiskError> {
     this.syncs++;
     return ok(undefined);
@@ -28,8 +38,8 @@ export class MemoryStore implements DurableStore {
 }
 
 /**
- * A DurableStore for a process whose state dies with it: reads find nothing, writes and syncs
- * succeed and keep nothing. A server without a data directory uses it; such a host must never be
+ * A DurableStore for a process whose state dies with it: reads find nothing, writes, appends and
+ * syncs succeed and keep nothing. A server without a data directory uses it; such a host must never be
  * restarted with the same identity, since its promises are gone. Records skip their encoding for
  * it (`volatile`), which is why it is not a MemoryStore: keeping bytes nobody can read costs time
  * on every vote.
@@ -45,7 +55,14 @@ export class VolatileStore implements DurableStore {
     return ok(undefined);
   }
 
+  append(_name: string, _data: Uint8Array): Result<void, DiskError> {
+    return ok(undefined);
+  }
+
   sync(): Result<void, DiskError> {
     return ok(undefined);
   }
+
+  /** Nothing to close; there so a server closes whichever store it opened (`openDataDir`). */
+  close(): void {}
 }

@@ -109,6 +109,7 @@ describe('IronLock implementation under the refinement monitor', () => {
     const failing = {
       read: () => ({ ok: true as const, value: null }),
       write: () => ({ ok: true as const, value: undefined }),
+      append: () => ({ ok: true as const, value: undefined }),
       sync: () => ({ ok: false as const, error: { kind: 'full' as const, detail: 'no space left' } }),
     };
     const host = LockHost.recover(config, 'h0', failing);

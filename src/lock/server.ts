@@ -53,11 +53,17 @@ export async function startLockServer(options: LockServerOptions): Promise<Resul
   if (!opened.ok) return err(opened.error);
   const disk = opened.value;
   const recovered = LockHost.recover(config, server.id, disk, options.timing);
-  if (!recovered.ok) return err(`cannot recover the lock state: ${recovered.error.kind}: ${recovered.error.detail}`);
+  if (!recovered.ok) {
+    disk.close();
+    return err(`cannot recover the lock state: ${recovered.error.kind}: ${recovered.error.detail}`);
+  }
   const host: ImplHost<LockHostState, LockMsg> = options.checked ? monitor(recovered.value, lockProtocol) : recovered.value;
 
   const transport = await startServerTransport({ server: identity, acceptClients: false, codec: lockCodec, logger: options.log });
-  if (!transport.ok) return err(transport.error);
+  if (!transport.ok) {
+    disk.close();
+    return err(transport.error);
+  }
   const { host: address, port } = transport.value.listening;
   options.out(`ready ${server.name} ${address}:${port}`);
 
@@ -72,5 +78,7 @@ export async function startLockServer(options: LockServerOptions): Promise<Resul
       options.out(grant !== null ? `grant ${grant[1]} to ${names.get(grant[2] ?? '') ?? grant[2]}` : event);
     },
   });
-  return ok({ done: loop.done, stop: () => loop.stop() });
+  // The loop takes no step once `done` settles, so the store's open files can close then.
+  const done = loop.done.finally(() => disk.close());
+  return ok({ done, stop: () => loop.stop() });
 }

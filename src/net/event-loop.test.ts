@@ -237,4 +237,89 @@ describe('host event loop', () => {
     const saved = reopened.ok ? reopened.value.read('acks') : null;
     expect(saved?.ok && saved.value !== null ? Buffer.from(saved.value).toString() : '').toBe('2');
   });
+
+  describe('group commit', () => {
+    /** A host that logs each packet with an append and a sync, then acknowledges it. */
+    class LoggingHost implements ImplHost<number, string> {
+      logged = 0;
+      step(env: HostEnvironment<string>): StepReport {
+        const packet = env.receive();
+        if (packet === null) return { action: null };
+        this.logged++;
+        const appended = env.disk.append('log', Buffer.from(`${packet.msg};`));
+        assert(appended.ok && env.disk.sync().ok, 'a deferred sync succeeds');
+        env.send(packet.src, `ack ${packet.msg}`);
+        return { action: 'log' };
+      }
+      abstract(): number {
+        return this.logged;
+      }
+      wakeAfterMs(): number | null {
+        return null;
+      }
+    }
+
+    /** A MemoryStore whose syncs can be made to fail, recording what each sync made durable. */
+    class CountingStore extends MemoryStore {
+      failSyncs = false;
+      readonly durable: string[] = [];
+      override sync(): ReturnType<MemoryStore['sync']> {
+        if (this.failSyncs) return { ok: false, error: { kind: 'io', detail: 'injected sync failure' } };
+        this.durable.push(Buffer.from(this.blobs.get('log') ?? new Uint8Array()).toString());
+        return super.sync();
+      }
+    }
+
+    it('syncs a turn\'s appends once, before any of the turn\'s sends leaves', async () => {
+      const transport = new FakeTransport();
+      const disk = new CountingStore();
+      const sentAtSync: number[] = [];
+      const original = disk.sync.bind(disk);
+      disk.sync = () => {
+        sentAtSync.push(transport.sent.length);
+        return original();
+      };
+      start(new LoggingHost(), transport, { disk });
+      await nextTurn();
+      for (let i = 0; i < 5; i++) transport.deliver('peer', `m${i}`);
+      await nextTurn();
+      expect(transport.sent.map((p) => p.msg)).toEqual(['ack m0', 'ack m1', 'ack m2', 'ack m3', 'ack m4']);
+      // One sync for the five steps, made when none of their acks had been sent, covering all five appends.
+      expect(disk.syncs).toBe(1);
+      expect(sentAtSync).toEqual([0]);
+      expect(disk.durable).toEqual(['m0;m1;m2;m3;m4;']);
+    });
+
+    it('syncs a replacing write at once, when the host asks', async () => {
+      const transport = new FakeTransport();
+      const disk = new CountingStore();
+      start(new AckHost(), transport, { disk });
+      await nextTurn();
+      transport.deliver('peer', 'a');
+      transport.deliver('peer', 'b');
+      await nextTurn();
+      expect(transport.sent.map((p) => p.msg)).toEqual(['ack a', 'ack b']);
+      // AckHost writes and syncs in each step: each of those syncs is real, and the turn needs no more.
+      expect(disk.syncs).toBe(2);
+    });
+
+    it('sends nothing from a turn whose sync fails, and stops the host', async () => {
+      const transport = new FakeTransport();
+      const disk = new CountingStore();
+      const logs: string[] = [];
+      const loop = start(new LoggingHost(), transport, { disk, logs });
+      await nextTurn();
+      transport.deliver('peer', 'kept');
+      await nextTurn();
+      expect(transport.sent.map((p) => p.msg)).toEqual(['ack kept']);
+      disk.failSyncs = true;
+      transport.deliver('peer', 'x');
+      transport.deliver('peer', 'y');
+      const reason = await loop.done;
+      expect(reason.kind).toBe('diskFailed');
+      expect(transport.sent.map((p) => p.msg)).toEqual(['ack kept']);
+      expect(logs.join('\n')).toMatch(/its disk failed: host .* stopped: disk-error io: injected sync failure; the turn's 2 packet\(s\) were not sent/);
+      expect(transport.closed).toBe(true);
+    });
+  });
 });

@@ -9,6 +9,10 @@
  * then sends) is a bug: the loop logs it loudly and stops. A step's sends are held until its
  * journal has passed that check (and the onStep observer, such as the refinement monitor, has
  * accepted it), so a rejected step never puts a packet on the wire.
+ *
+ * Group commit (src/net/group-commit.ts): the host's disk is wrapped so that a sync after appends
+ * waits for the end of the turn; the turn's accepted sends are held until one sync has made every
+ * write of the turn durable, and are dropped, and the host stopped, if that sync fails.
  */
 import { errorText } from '../core/errors.js';
 import type { HostId, Packet } from '../framework/types.js';
@@ -22,6 +26,7 @@ import type { Transport } from './transport.js';
 import type { Logger } from './log.js';
 import { stderrLogger } from './log.js';
 import { shortId } from './identity.js';
+import { GroupCommitStore } from './group-commit.js';
 
 /** One step as the loop saw it. */
 export interface StepRecord<M> {
@@ -38,14 +43,20 @@ export type StopReason =
   /** A step's IO was not receives, then at most one clock read, then sends. */
   | { readonly kind: 'reductionOrder'; readonly detail: string }
   /** The host's step (or the onStep observer) threw: an assertion failed or the code crashed. */
-  | { readonly kind: 'hostThrew'; readonly detail: string; readonly error: unknown };
+  | { readonly kind: 'hostThrew'; readonly detail: string; readonly error: unknown }
+  /** The sync before a turn's sends failed: the host's memory is ahead of its disk, so it must not go on. */
+  | { readonly kind: 'diskFailed'; readonly detail: string };
 
 /** Options of a host event loop. */
 export interface HostEventLoopOptions<P, M> {
   readonly host: ImplHost<P, M>;
   /** Where the host's sends go and its packets come from; closed by stop(). */
   readonly transport: Transport<M>;
-  /** The host's durable storage (a FileStore on a server). */
+  /**
+   * The host's durable storage (a FileStore on a server). A host that keeps its disk itself (it
+   * was given it when built) must be given a `GroupCommitStore` of it, the same one passed here,
+   * so that the loop's commit covers its writes.
+   */
   readonly disk: DurableStore;
   /** Receives the host's `env.emit` events (servers print them). */
   readonly onEvent?: (event: string) => void;
@@ -79,8 +90,12 @@ export class HostEventLoop<P, M> {
   readonly done: Promise<StopReason>;
   private resolveDone: (reason: StopReason) => void = () => {};
   private readonly queue: BoundedQueue<Packet<M>>;
-  /** The current step's sends, released once the step is accepted. */
+  /** The current step's sends, moved to `held` once the step is accepted. */
   private readonly outbox: { dst: HostId; msg: M }[] = [];
+  /** The accepted steps' sends of this turn, released after the turn's commit. */
+  private readonly held: { dst: HostId; msg: M }[] = [];
+  /** The host's disk, with syncs after appends deferred to the end of the turn. */
+  private readonly disk: GroupCommitStore;
   private readonly env: JournalingEnvironment<M>;
   private readonly logger: Logger;
   private readonly clock: () => number;
@@ -104,7 +119,9 @@ export class HostEventLoop<P, M> {
     const queueMax = options.receiveQueueLengthMax ?? defaultReceiveQueueLengthMax;
     assert(Number.isSafeInteger(this.stepsPerTurnMax) && this.stepsPerTurnMax > 0, 'stepsPerTurnMax must be a positive integer');
     this.queue = new BoundedQueue(queueMax);
-    const { transport, disk } = options;
+    const { transport } = options;
+    const disk = options.disk instanceof GroupCommitStore ? options.disk : new GroupCommitStore(options.disk);
+    this.disk = disk;
     const onEvent = options.onEvent ?? (() => {});
     const queue = this.queue;
     const outbox = this.outbox;
@@ -152,6 +169,7 @@ export class HostEventLoop<P, M> {
     this.timer = null;
     this.queue.clear();
     this.outbox.length = 0;
+    this.held.length = 0;
     this.options.transport.setReceiver(() => {});
     this.closing = this.options.transport.close().then(() => this.resolveDone(reason));
     return this.closing;
@@ -185,6 +203,7 @@ export class HostEventLoop<P, M> {
       stepsThisTurn++;
     }
     if (this.stopping) return;
+    if (!this.commit()) return;
     if (stepsThisTurn === this.stepsPerTurnMax) this.scheduleTurn();
     else this.armTimer();
   };
@@ -223,13 +242,36 @@ export class HostEventLoop<P, M> {
       this.fail({ kind: 'hostThrew', detail: `the step observer rejected step ${index}: ${errorText(e)}`, error: e });
       return;
     }
-    this.release();
+    for (const o of this.outbox) this.held.push(o);
+    this.outbox.length = 0;
   }
 
-  /** Sends the step's outbox; a message sent to several hosts in a row (a broadcast) is encoded once. */
+  /**
+   * Syncs the turn's writes, if any, then sends the turn's packets; on a failed sync sends none and
+   * stops the host. Returns whether the loop goes on.
+   */
+  private commit(): boolean {
+    if (this.disk.pending) {
+      const synced = this.disk.commit();
+      if (!synced.ok) {
+        const dropped = this.held.length;
+        this.held.length = 0;
+        this.fail({
+          kind: 'diskFailed',
+          detail: `disk-error ${synced.error.kind}: ${synced.error.detail}; the turn's ${dropped} packet(s) were not sent, ` +
+            'and a host whose writes may be lost must not go on',
+        });
+        return false;
+      }
+    }
+    if (this.held.length > 0) this.release();
+    return true;
+  }
+
+  /** Sends the held packets; a message sent to several hosts in a row (a broadcast) is encoded once. */
   private release(): void {
     const transport = this.options.transport;
-    const outbox = this.outbox;
+    const outbox = this.held;
     // Runs of the same message, found by index: this is per step, so nothing is allocated for a lone send.
     let i = 0;
     while (i < outbox.length) {
@@ -245,7 +287,8 @@ export class HostEventLoop<P, M> {
 
 
   private fail(reason: Exclude<StopReason, { kind: 'stopped' }>): void {
-    this.logger(`BUG: host ${shortId(this.options.transport.me)} stopped: ${reason.detail}`);
+    const what = reason.kind === 'diskFailed' ? 'its disk failed' : 'BUG';
+    this.logger(`${what}: host ${shortId(this.options.transport.me)} stopped: ${reason.detail}`);
     void this.halt(reason);
   }
 }

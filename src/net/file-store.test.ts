@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diskError, FileStore, openDataDir } from './file-store.js';
@@ -78,6 +78,121 @@ describe('FileStore', () => {
     const store = open(freshDir());
     expect(() => store.write('../escape', Buffer.from('x'))).toThrow(AssertionError);
     expect(() => store.read('.hidden')).toThrow(AssertionError);
+  });
+});
+
+describe('FileStore appends', () => {
+  const parents: string[] = [];
+  afterEach(() => {
+    for (const parent of parents.splice(0)) rmSync(parent, { recursive: true, force: true });
+  });
+  /** A store in a fresh directory, removed after the test. */
+  function fresh(): { store: FileStore; dir: string } {
+    const parent = mkdtempSync(join(tmpdir(), 'ironfleet-append-'));
+    parents.push(parent);
+    const dir = join(parent, 'data');
+    return { store: open(dir), dir };
+  }
+  const onDisk = (dir: string, name: string): string => readFileSync(join(dir, name)).toString();
+
+  it('creates the file at the first append, and several appends with one sync put their concatenation on disk', () => {
+    const { store, dir } = fresh();
+    expect(store.append('log', new Uint8Array(0)).ok).toBe(true);
+    expect(existsSync(join(dir, 'log'))).toBe(false); // buffered until sync
+    expect(store.sync().ok).toBe(true);
+    expect(onDisk(dir, 'log')).toBe('');
+    const chunk = Buffer.from('a1;');
+    store.append('log', chunk);
+    chunk.write('XX'); // the store copied what it was given
+    store.append('log', Buffer.from('a2;'));
+    store.append('log', Buffer.from('a3;'));
+    expect(store.sync().ok).toBe(true);
+    expect(onDisk(dir, 'log')).toBe('a1;a2;a3;');
+    expect(store.appendFilesOpen).toBe(1); // kept open for the next sync
+    store.append('log', Buffer.from('a4;'));
+    expect(store.sync().ok).toBe(true);
+    expect(onDisk(dir, 'log')).toBe('a1;a2;a3;a4;');
+    expect(readdirSync(dir)).toEqual(['log']);
+    store.close();
+    store.close(); // idempotent
+    expect(store.appendFilesOpen).toBe(0);
+    expect(text(open(dir).read('log'))).toBe('a1;a2;a3;a4;');
+  });
+
+  it('reads the file plus pending appends before a sync', () => {
+    const { store } = fresh();
+    store.append('log', Buffer.from('x'));
+    expect(text(store.read('log'))).toBe('x');
+    store.sync();
+    store.append('log', Buffer.from('y'));
+    store.append('log', Buffer.from('z'));
+    expect(text(store.read('log'))).toBe('xyz');
+    expect(store.pendingWrites).toBe(1);
+    store.close();
+  });
+
+  it('replaces the blob with a write and the appends after it in one sync window', () => {
+    const { store, dir } = fresh();
+    store.append('log', Buffer.from('old;'));
+    store.sync();
+    store.append('log', Buffer.from('lost;')); // a write replaces appends before it
+    store.write('log', Buffer.from('w;'));
+    store.append('log', Buffer.from('b;'));
+    expect(text(store.read('log'))).toBe('w;b;');
+    expect(store.sync().ok).toBe(true);
+    expect(onDisk(dir, 'log')).toBe('w;b;');
+    expect(store.appendFilesOpen).toBe(0); // the rename made a new file: the old descriptor is closed
+    expect(readdirSync(dir)).toEqual(['log']);
+  });
+
+  it('appends after a write across syncs, to the renamed file', () => {
+    const { store, dir } = fresh();
+    store.write('log', Buffer.from('w;'));
+    expect(store.sync().ok).toBe(true);
+    store.append('log', Buffer.from('a;'));
+    expect(store.sync().ok).toBe(true);
+    store.write('log', Buffer.from('v;'));
+    expect(store.sync().ok).toBe(true);
+    store.append('log', Buffer.from('b;'));
+    expect(store.sync().ok).toBe(true);
+    expect(onDisk(dir, 'log')).toBe('v;b;');
+    store.close();
+  });
+
+  it('reports an append to a removed directory as an io DiskError and keeps it pending, since nothing was written', () => {
+    const { store, dir } = fresh();
+    rmSync(dir, { recursive: true });
+    expect(store.append('log', Buffer.from('a;')).ok).toBe(true);
+    const synced = store.sync();
+    expect(synced.ok ? 'synced' : synced.error.kind).toBe('io');
+    expect(synced.ok ? '' : synced.error.detail).toMatch(/^cannot open log to append: ENOENT/);
+    expect(store.pendingWrites).toBe(1);
+    mkdirSync(dir);
+    expect(store.sync().ok).toBe(true);
+    expect(onDisk(dir, 'log')).toBe('a;');
+    store.close();
+  });
+
+  it('after a failed append write, fails every operation on the blob and every sync until reopened', () => {
+    const { store, dir } = fresh();
+    // Writes to /dev/full fail with ENOSPC, as root too.
+    symlinkSync('/dev/full', join(dir, 'log'));
+    store.write('other', Buffer.from('o'));
+    store.append('log', Buffer.from('a;'));
+    const synced = store.sync();
+    expect(synced.ok ? 'synced' : synced.error).toMatchObject({ kind: 'full', detail: expect.stringMatching(/^cannot append to log: ENOSPC/) });
+    expect(store.appendFilesOpen).toBe(0);
+    for (const r of [store.read('log'), store.append('log', Buffer.from('b')), store.write('log', Buffer.from('c')), store.sync()]) {
+      expect(r.ok ? 'ok' : r.error.kind).toBe('io');
+      expect(r.ok ? '' : r.error.detail).toMatch(/^log: an append failed \(cannot append to log: ENOSPC.*reopen the store$/);
+    }
+    expect(text(store.read('other'))).toBe('o'); // other blobs still read
+    rmSync(join(dir, 'log'));
+    const reopened = open(dir);
+    expect(text(reopened.read('log'))).toBe(null);
+    expect(reopened.append('log', Buffer.from('a;')).ok && reopened.sync().ok).toBe(true);
+    expect(onDisk(dir, 'log')).toBe('a;');
+    reopened.close();
   });
 });
 

@@ -5,6 +5,7 @@ import { describeFileError, loadServerIdentity } from '../net/service-file.js';
 import { startServerTransport } from '../net/transport.js';
 import { HostEventLoop, type StopReason } from '../net/event-loop.js';
 import { openDataDir } from '../net/file-store.js';
+import { GroupCommitStore } from '../net/group-commit.js';
 import type { Logger } from '../net/log.js';
 import { RslReplica } from './impl/replica.js';
 import type { RslConstants } from './protocol/replica.js';
@@ -48,14 +49,6 @@ export const rslServerParams: RslParams = {
   clientsMax: rslReplyCacheLengthMax,
 };
 
-/**
- * The parameters of a server with a data directory: `rslServerParams` with IronFleet's 100 ms
- * heartbeat. Before a heartbeat that reports progress the replica syncs its executor's whole
- * snapshot (docs/rsl.md §7), so 10 ms heartbeats would write and fsync the service's state a
- * hundred times a second. (A write-ahead log, with snapshots taken rarely, is the way out.)
- */
-export const rslDurableServerParams: RslParams = { ...rslServerParams, heartbeatPeriodMs: 100 };
-
 /** How to run an IronRSL server. */
 export interface RslServerOptions {
   readonly servicePath: string;
@@ -75,8 +68,7 @@ export interface RslServerOptions {
    */
   readonly checked: boolean;
   /**
-   * The protocol's parameters (default `rslServerParams`, or `rslDurableServerParams` with a
-   * `dataDir`); every replica must use the same.
+   * The protocol's parameters (default `rslServerParams`); every replica must use the same.
    */
   readonly params?: RslParams;
   /** Event lines. */
@@ -99,7 +91,7 @@ export async function startRslServer(options: RslServerOptions): Promise<Result<
   if (!loaded.ok) return err(describeFileError(loaded.error));
   const identity = loaded.value;
   const { service, server } = identity;
-  const params = validateRslParams(options.params ?? (options.dataDir !== undefined ? rslDurableServerParams : rslServerParams));
+  const params = validateRslParams(options.params ?? rslServerParams);
   if (!params.ok) return err(`bad IronRSL parameters: ${params.error}`);
   const wireProblems = rslWireProblems(params.value);
   if (wireProblems.length > 0) return err(`bad IronRSL parameters: ${wireProblems.join('; ')}`);
@@ -108,10 +100,15 @@ export async function startRslServer(options: RslServerOptions): Promise<Result<
 
   const opened = openDataDir(options.dataDir, () => options.log(`${server.name}: no --data-dir, so the replica's promises and votes are kept in memory and lost if this process stops`));
   if (!opened.ok) return err(opened.error);
-  const disk = opened.value;
+  // Shared by the replica and the event loop: the turn's votes are synced once, before its sends (group commit).
+  const disk = new GroupCommitStore(opened.value);
   const recovered = RslReplica.recover(constants, server.id, disk, options.factory);
-  if (!recovered.ok) return err(`cannot recover the replica state: ${recovered.error.kind}: ${recovered.error.detail}`);
+  if (!recovered.ok) {
+    opened.value.close();
+    return err(`cannot recover the replica state: ${recovered.error.kind}: ${recovered.error.detail}`);
+  }
   const replica = recovered.value;
+  if (replica.recoveryNote !== null) options.log(`${server.name}: ${replica.recoveryNote}`);
   const host: ImplHost<unknown, RslImplMsg> = options.checked ? checkedRslReplica(replica, options.factory) : replica;
 
   // Replicas never change a message once sent or received (the roles keep batches and votes as
@@ -119,7 +116,10 @@ export async function startRslServer(options: RslServerOptions): Promise<Result<
   const transport = await startServerTransport({
     server: identity, acceptClients: true, codec: rslCodec, logger: options.log, immutableMessages: true,
   });
-  if (!transport.ok) return err(transport.error);
+  if (!transport.ok) {
+    opened.value.close();
+    return err(transport.error);
+  }
   const { host: address, port } = transport.value.listening;
   options.out(`ready ${server.name} ${address}:${port}`);
 
@@ -145,5 +145,7 @@ export async function startRslServer(options: RslServerOptions): Promise<Result<
       }
     },
   });
-  return ok({ done: loop.done, stop: () => loop.stop() });
+  // The loop takes no step once `done` settles, so the store's open files can close then.
+  const done = loop.done.finally(() => opened.value.close());
+  return ok({ done, stop: () => loop.stop() });
 }

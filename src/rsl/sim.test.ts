@@ -24,6 +24,7 @@ function memoryDisk(): DurableStore {
   return {
     read: (name) => ok(blobs.get(name) ?? null),
     write: (name, data) => ok(void blobs.set(name, data.slice())),
+    append: (name, data) => ok(void blobs.set(name, Uint8Array.from([...(blobs.get(name) ?? []), ...data]))),
     sync: () => ok(undefined),
   };
 }

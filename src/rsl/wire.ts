@@ -60,6 +60,8 @@ export const rslBallotGrammar = record({ seqno: u64(), proposer: u32() });
 const ballot = rslBallotGrammar;
 const request = record({ client: hostId, seqno: u64(), payload: bytes(rslRequestBytesMax) });
 const batch = array(request, rslBatchLengthMax);
+/** A batch of requests on the wire (also in the executor's log). */
+export const rslBatchGrammar = batch;
 /** One acceptor vote with its slot, as a 1b and the acceptor's durable state carry it. */
 export const rslVoteGrammar = record({ opn: u64(), maxVBal: ballot, maxVal: batch });
 const vote = rslVoteGrammar;

@@ -99,6 +99,76 @@ describe('SimDisk', () => {
     expect(readValue(d, 'x')).toBeNull();
   });
 
+  it('appends to the latest version, synced or not, creating an absent blob', () => {
+    const d = new SimDisk(faults({}), new Prng(1));
+    const chunk = bytes(1, 2);
+    expect(d.append('log', chunk).ok).toBe(true);
+    chunk.fill(9); // the disk copied what it was given
+    expect(readValue(d, 'log')).toEqual(bytes(1, 2));
+    d.sync();
+    d.append('log', bytes(3));
+    d.append('log', bytes(4));
+    expect(readValue(d, 'log')).toEqual(bytes(1, 2, 3, 4));
+    expect(d.syncedBlob('log')).toEqual(bytes(1, 2));
+    d.write('log', bytes(7));
+    d.append('log', bytes(8));
+    expect(readValue(d, 'log')).toEqual(bytes(7, 8));
+    expect(d.counts.writes).toBe(5);
+  });
+
+  it('never loses synced bytes of an appended blob: what survives a crash is a prefix of all appended', () => {
+    const seen = new Set<string>();
+    for (let seed = 1; seed <= 300; seed++) {
+      const d = new SimDisk(faults({ unsyncedLossRate: 0.2, tornWriteRate: 0.6 }), new Prng(seed));
+      const first = bytes(1, 2, 3, 4, 5);
+      const later = [bytes(6, 7, 8), bytes(9), bytes(10, 11, 12, 13)];
+      d.append('log', first);
+      d.sync();
+      for (const chunk of later) d.append('log', chunk);
+      const [o] = d.crash();
+      if (o === undefined) throw new Error('no outcome');
+      seen.add(o.outcome);
+      const after = readValue(d, 'log') ?? new Uint8Array(0);
+      const all = bytes(...first, ...later.flatMap((c) => [...c]));
+      expect(after.subarray(0, first.length)).toEqual(first);
+      expect(after.length).toBeLessThanOrEqual(all.length);
+      expect(after).toEqual(all.subarray(0, after.length));
+      // A tear cuts inside the appended chunk, never inside the bytes the append started from.
+      if (o.outcome === 'torn') expect(o.tornAtByte).toBeGreaterThan([5, 8, 9][o.version - 1] ?? 0);
+    }
+    expect([...seen].sort()).toEqual(['kept', 'lost', 'torn']);
+  });
+
+  it('tears a write followed by an append only inside the appended bytes', () => {
+    let appendsTorn = 0;
+    for (let seed = 1; seed <= 50; seed++) {
+      const d = new SimDisk(faults({ tornWriteRate: 1 }), new Prng(seed));
+      d.write('log', bytes(1, 1, 1));
+      d.append('log', bytes(2, 2, 2));
+      const [o] = d.crash();
+      if (o?.version !== 2) continue;
+      appendsTorn++;
+      expect(o.outcome).toBe('torn');
+      expect(o.tornAtByte).toBeGreaterThan(3);
+      expect(readValue(d, 'log')).toEqual(bytes(1, 1, 1, 2, 2, 2).subarray(0, o.tornAtByte ?? 0));
+    }
+    expect(appendsTorn).toBeGreaterThan(0);
+  });
+
+  it('fails an append by injection like a write, leaving the blob as it was', () => {
+    const d = new SimDisk(faults({ errorRate: 1 }), new Prng(1));
+    d.append('log', bytes(1));
+    const ops: string[] = [];
+    d.onError = (op, name) => ops.push(`${op} ${name}`);
+    d.faultsOn = true;
+    const failed = d.append('log', bytes(2));
+    expect(failed.ok ? 'appended' : failed.error).toEqual({ kind: 'io', detail: "simulated disk error on append of 'log'" });
+    expect(ops).toEqual(['append log']);
+    expect(d.counts.errors).toBe(1);
+    d.faultsOn = false;
+    expect(readValue(d, 'log')).toEqual(bytes(1));
+  });
+
   it('is not changed through the arrays passed to write or returned by read', () => {
     fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 16 }), (data) => {
       const d = new SimDisk(faults({}), new Prng(1));

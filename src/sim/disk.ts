@@ -5,10 +5,13 @@ import type { Prng } from '../core/prng.js';
 import type { DiskFaults } from './faults.js';
 
 /**
- * A simulated disk with the semantics `DurableStore` promises and no more: a write is durable
- * only once a later `sync` returns ok. A crash keeps what was synced; of what was not, it may
- * keep nothing, any one of the unsynced versions, or a torn version (a prefix of the new bytes
- * over the old). While faults are on, any operation may fail with a `DiskError`.
+ * A simulated disk with the semantics `DurableStore` promises and no more: a write or append is
+ * durable only once a later `sync` returns ok. A crash keeps what was synced; of what was not, it
+ * may keep nothing, any one of the unsynced versions, or a torn version (a prefix of the new bytes
+ * over the old). An append is a new version equal to the one before plus the appended bytes, and
+ * its tear cuts only inside the appended bytes, as on a real file opened for appending, where old
+ * bytes are never rewritten: so no crash loses synced bytes. While faults are on, any operation
+ * may fail with a `DiskError`.
  */
 
 /** The successful outcome of a write or sync, shared: results are immutable, and this path is hot. */
@@ -34,7 +37,7 @@ export function describeCrashOutcome(o: CrashOutcome): string {
 }
 
 /** Which operation a simulated disk error hit. */
-export type DiskOp = 'read' | 'write' | 'sync';
+export type DiskOp = 'read' | 'write' | 'append' | 'sync';
 
 /** A disk operation in words, e.g. `write of 'state'` (a sync names no blob). */
 export function describeDiskOp(op: DiskOp, name: string): string {
@@ -44,17 +47,28 @@ export function describeDiskOp(op: DiskOp, name: string): string {
 /** Counts of what a disk did, for reports. */
 export interface DiskCounts {
   reads: number;
+  /** Writes and appends. */
   writes: number;
   syncs: number;
   errors: number;
+}
+
+/** One unsynced version of a blob. */
+interface Version {
+  readonly bytes: Uint8Array;
+  /**
+   * How many leading bytes this version has from the one before by construction: 0 for a write,
+   * the earlier length for an append. A crash tears a version only after them.
+   */
+  readonly keptBytes: number;
 }
 
 /** One host's disk. Survives the host's crashes; the simulator calls `crash` when the host dies. */
 export class SimDisk implements DurableStore {
   /** Synced blobs: what any crash keeps. */
   private readonly synced = new Map<string, Uint8Array>();
-  /** Unsynced writes per blob, oldest first. */
-  private readonly unsynced = new Map<string, Uint8Array[]>();
+  /** Unsynced versions per blob, oldest first. */
+  private readonly unsynced = new Map<string, Version[]>();
   /** Whether operations may fail now (the simulator turns this off when the fault window ends). */
   faultsOn = false;
   /** Called when an operation fails by injection, so the simulator can trace it. */
@@ -67,8 +81,7 @@ export class SimDisk implements DurableStore {
   read(name: string): Result<Uint8Array | null, DiskError> {
     this.counts.reads++;
     if (this.fails()) return this.error('read', name);
-    const pending = this.unsynced.get(name);
-    const data = pending?.[pending.length - 1] ?? this.synced.get(name);
+    const data = this.latest(name);
     // A copy, so a host that changes what it read cannot change the disk.
     return ok(data === undefined ? null : data.slice());
   }
@@ -76,10 +89,18 @@ export class SimDisk implements DurableStore {
   write(name: string, data: Uint8Array): Result<void, DiskError> {
     this.counts.writes++;
     if (this.fails()) return this.error('write', name);
-    const pending = this.unsynced.get(name);
-    const copy = data.slice();
-    if (pending === undefined) this.unsynced.set(name, [copy]);
-    else pending.push(copy);
+    this.addVersion(name, { bytes: data.slice(), keptBytes: 0 });
+    return done;
+  }
+
+  append(name: string, data: Uint8Array): Result<void, DiskError> {
+    this.counts.writes++;
+    if (this.fails()) return this.error('append', name);
+    const old = this.latest(name) ?? new Uint8Array(0);
+    const bytes = new Uint8Array(old.length + data.length);
+    bytes.set(old);
+    bytes.set(data, old.length);
+    this.addVersion(name, { bytes, keptBytes: old.length });
     return done;
   }
 
@@ -89,7 +110,7 @@ export class SimDisk implements DurableStore {
     if (this.fails()) return this.error('sync', '');
     for (const [name, pending] of this.unsynced) {
       const last = pending[pending.length - 1];
-      if (last !== undefined) this.synced.set(name, last);
+      if (last !== undefined) this.synced.set(name, last.bytes);
     }
     this.unsynced.clear();
     return done;
@@ -122,10 +143,14 @@ export class SimDisk implements DurableStore {
       }
       // Any one unsynced version may be the one the disk kept: later writes may not have reached it.
       const index = this.prng.nextInt(pending.length);
-      const chosen = pending[index] ?? new Uint8Array(0);
-      const previous = index === 0 ? old : pending[index - 1];
-      if (chosen.length >= 2 && this.prng.chance(this.faults.tornWriteRate)) {
-        const cut = this.prng.nextRange(1, chosen.length - 1);
+      const version = pending[index] ?? { bytes: new Uint8Array(0), keptBytes: 0 };
+      const chosen = version.bytes;
+      const previous = index === 0 ? old : pending[index - 1]?.bytes;
+      // A tear keeps at least one byte past `keptBytes` and loses at least one. For an append,
+      // cutting inside the earlier bytes would only repeat the earlier version, so it is not a tear;
+      // for a write `keptBytes` is 0, which draws exactly as before appends existed.
+      if (chosen.length - version.keptBytes >= 2 && this.prng.chance(this.faults.tornWriteRate)) {
+        const cut = this.prng.nextRange(version.keptBytes + 1, chosen.length - 1);
         this.synced.set(name, tear(previous ?? new Uint8Array(0), chosen, cut));
         outcomes.push({ name, outcome: 'torn', version: index + 1, unsynced: pending.length, tornAtByte: cut });
       } else {
@@ -135,6 +160,18 @@ export class SimDisk implements DurableStore {
     }
     this.unsynced.clear();
     return outcomes;
+  }
+
+  /** The newest version of `name`, synced or not, or undefined. Not a copy. */
+  private latest(name: string): Uint8Array | undefined {
+    const pending = this.unsynced.get(name);
+    return pending?.[pending.length - 1]?.bytes ?? this.synced.get(name);
+  }
+
+  private addVersion(name: string, version: Version): void {
+    const pending = this.unsynced.get(name);
+    if (pending === undefined) this.unsynced.set(name, [version]);
+    else pending.push(version);
   }
 
   private fails(): boolean {

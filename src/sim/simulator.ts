@@ -12,6 +12,7 @@ import type { FaultOverrides, FaultPlan } from './faults.js';
 import { noFaults, pickFaultPlan, withOverrides } from './faults.js';
 import { SimClock } from './clock.js';
 import { SimDisk, describeCrashOutcome, describeDiskOp } from './disk.js';
+import type { DiskOp } from './disk.js';
 import { SimNetwork } from './network.js';
 import { EventQueue } from './queue.js';
 import { planFaults } from './schedule.js';
@@ -816,7 +817,7 @@ class Run<P, M, C, O, R, S> {
     this.note({ kind: 'heal', atMs: this.nowUs / 1000, id: p.id });
   }
 
-  private diskError(e: Endpoint<P, M>, op: 'read' | 'write' | 'sync', name: string): void {
+  private diskError(e: Endpoint<P, M>, op: DiskOp, name: string): void {
     this.counts.diskErrors++;
     this.trace.record('disk', this.nowUs, e.index, -1, -1, `error on ${describeDiskOp(op, name)}`);
     this.note({ kind: 'diskError', atMs: this.nowUs / 1000, host: e.id, op, name });

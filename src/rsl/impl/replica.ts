@@ -7,13 +7,13 @@ import type { AppVersion } from '../app-version.js';
 import type { ExecutorState } from '../protocol/executor.js';
 import type { ReplicaState, RslConstants } from '../protocol/replica.js';
 import { withinLearnerWindow } from '../protocol/replica.js';
-import type { Opn, ReplicaIndex } from '../protocol/types.js';
+import type { Ballot, Opn, ReplicaIndex, RequestBatch } from '../protocol/types.js';
 import { addSat, balEq, quorumSize, replicaIndex } from '../protocol/types.js';
 import type { ServiceFactory, ServiceState } from '../service.js';
 import type { RslImplMsg } from '../wire.js';
 import { rslWireProblems, SessionClientIds } from '../wire.js';
 import { AcceptorImpl } from './acceptor.js';
-import type { RslDurableState, RslExecutorDurableState } from './durable.js';
+import type { RslDurableState, RslExecutorRecovery } from './durable.js';
 import { RslExecutorStore, RslStateStore } from './durable.js';
 import { ExecutorImpl } from './executor.js';
 import { LearnerImpl } from './learner.js';
@@ -45,16 +45,23 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
   private loopNext = 1;
   /** Whether the last step did something: the next may find another action enabled. */
   private busy = true;
-  /** The `opsComplete` of the executor state last synced (-1: none). Invariant: no heartbeat reported more. */
-  private executorSavedOps = -1;
+  /**
+   * The `opsComplete` the executor's log holds, checkpoint and executed slots since without a gap
+   * (-1: no checkpoint yet). A heartbeat syncs the log first, and checkpoints the executor when
+   * this is behind (after a state supply or a failed append), so no heartbeat reports more than
+   * the disk holds: acceptors truncate below what a quorum reports.
+   */
+  private executorLoggedOps = -1;
   /** The session client ids of requests taken and replies sent, built and parsed once each. */
   private readonly clientIds = new SessionClientIds();
+  /** What recovery dropped from the disk (a torn tail of the log), in words, or null. */
+  readonly recoveryNote: string | null;
   /** Each role's abstraction, until a step changes the role (see `abstract`). */
   private readonly abstractCache = new Map<Role, RoleAbstractions[Role]>();
 
   protected constructor(
     readonly constants: RslConstants, id: HostId, factory: ServiceFactory<S>, private readonly store: RslStateStore,
-    recovered: RslDurableState | null, private readonly executorStore: RslExecutorStore, recoveredExecutor: RslExecutorDurableState | null,
+    recovered: RslDurableState | null, private readonly executorStore: RslExecutorStore, recoveredExecutor: RslExecutorRecovery | null,
   ) {
     const { config, params } = constants;
     this.id = id;
@@ -62,15 +69,23 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
     this.proposer = new ProposerImpl(config, params, this.me);
     this.acceptor = new AcceptorImpl(config.replicaIds.length, params);
     this.executor = this.createExecutor(factory);
+    const notes = [store.recoveryNote, executorStore.recoveryNote].filter((n) => n !== null);
+    this.recoveryNote = notes.length > 0 ? `recovered, dropping ${notes.join(' and ')}` : null;
     if (recovered !== null) {
       this.acceptor.restore(recovered);
       this.proposer.maxBallotISent1a = recovered.maxBallotISent1a;
     }
     if (recoveredExecutor !== null) {
-      const restored = this.executor.restore(recoveredExecutor);
+      const restored = this.executor.restore(recoveredExecutor.checkpoint);
       // recover() checked the snapshot deserializes before building the replica.
       assert(restored.ok, 'the recovered executor snapshot was refused');
-      this.executorSavedOps = recoveredExecutor.opsComplete;
+      // The slots executed since the checkpoint, run again: the service is deterministic.
+      for (const slot of recoveredExecutor.executed) {
+        if (slot.opn !== this.executor.opsComplete) break;
+        this.executor.decide(slot.batch, slot.ballot);
+        this.executor.execute();
+      }
+      this.executorLoggedOps = this.executor.opsComplete;
     }
   }
 
@@ -97,7 +112,7 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
     const recoveredExecutor = executorStore.recover();
     if (!recoveredExecutor.ok) return recoveredExecutor;
     if (recoveredExecutor.value !== null) {
-      const app = factory.deserialize(recoveredExecutor.value.app);
+      const app = factory.deserialize(recoveredExecutor.value.checkpoint.app);
       if (!app.ok) return err({ kind: 'corrupt', detail: `the executor record holds a snapshot the service refuses: ${app.error}` });
     }
     return ok(new variant(
@@ -228,6 +243,17 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
     }
   }
 
+  /**
+   * Appends an executed slot to the executor's log when the log holds every slot before it; else
+   * (no checkpoint yet, a state supply, a failed append) the next heartbeat checkpoints instead.
+   */
+  private logExecuted(env: HostEnvironment<RslImplMsg>, slot: { readonly opn: Opn; readonly ballot: Ballot; readonly batch: RequestBatch }): void {
+    if (this.executorLoggedOps !== slot.opn || !this.executorStore.started) return;
+    const appended = this.executorStore.append(slot);
+    if (appended.ok) this.executorLoggedOps = slot.opn + 1;
+    else env.emit(`disk-error ${appended.error.kind}: ${appended.error.detail}; the executor checkpoints at the next heartbeat`);
+  }
+
   /** The acceptor's guard for a 2a (a broken variant of src/rsl/testing.ts weakens it). */
   protected acceptsTwoA(ballot: ReplicaState<Uint8Array>['acceptor']['maxBal'], opn: Opn): boolean {
     return this.acceptor.takes2a(ballot, opn);
@@ -314,7 +340,10 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
         const ex = this.executor;
         if (!ex.canExecute()) return null;
         const opn = ex.opsComplete;
+        const decided = ex.nextOp;
+        assert(decided.known, 'execution is enabled only for a decided slot');
         const { replies, batch } = ex.execute();
+        this.logExecuted(env, { opn, ballot: decided.ballot, batch });
         this.learner.forgetDecision(opn);
         p.election.recordExecution(batch);
         // Only the replica leading its view answers (`repliesOnExecution`); the others answer resends from the cache.
@@ -336,14 +365,13 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
         if (nowMs < this.nextHeartbeatTime) return null;
         // Acceptors truncate below what a quorum reports, so the reported position must survive a crash.
         const ex = this.executor;
-        if (ex.opsComplete !== this.executorSavedOps) {
-          const saved = this.executorStore.saveFrom(() => ex.durable());
-          if (!saved.ok) {
-            env.emit(`disk-error ${saved.error.kind}: ${saved.error.detail}; heartbeat dropped`);
-            return { action: null };
-          }
-          this.executorSavedOps = ex.opsComplete;
+        const store = this.executorStore;
+        const saved = ex.opsComplete !== this.executorLoggedOps || store.checkpointDue ? store.checkpoint(() => ex.durable()) : store.sync();
+        if (!saved.ok) {
+          env.emit(`disk-error ${saved.error.kind}: ${saved.error.detail}; heartbeat dropped`);
+          return { action: null };
         }
+        this.executorLoggedOps = ex.opsComplete;
         const e = p.election;
         this.nextHeartbeatTime = addSat(nowMs, params.heartbeatPeriodMs, params.integerMax);
         this.broadcast(env, { type: 'heartbeat', ballot: e.currentView, suspicious: e.suspectors.has(this.me), opsComplete: this.executor.opsComplete });
