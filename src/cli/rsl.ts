@@ -113,7 +113,7 @@ const serveSpec: CommandSpec = {
   flags: {
     app: { type: 'string', value: 'APP', help: 'the replicated service: counter, kv, or ./module.js' },
     export: { type: 'string', value: 'NAME', help: 'with --app PATH: the export to use' },
-    'data-dir': { type: 'string', value: 'DIR', help: "keep the replica's promises and votes here, synced, to survive restarts (default: memory only)" },
+    'data-dir': { type: 'string', value: 'DIR', help: "keep the replica's promises, votes and executed state here in write-ahead logs, synced before what depends on them is sent, to survive restarts (default: memory only)" },
     checked: { type: 'boolean', help: 'check every step against the protocol with the refinement monitor' },
     ...paramFlags(),
   },

@@ -32,6 +32,13 @@ export interface DurableStore {
   /** Makes every earlier write and append durable. */
   sync(): Result<void, DiskError>;
   /**
+   * As `sync`, waiting for the disk off the caller's thread where the store can (a server's event
+   * loop keeps stepping meanwhile): every write and append made before the call is durable when
+   * the promise settles ok; later ones are not covered. Optional: stores without it are synced
+   * with `sync`.
+   */
+  syncAsync?(): Promise<Result<void, DiskError>>;
+  /**
    * True for a store that keeps nothing beyond the life of the process (a server run without a
    * data directory): what is saved there can never be read by a restarted host, so a record need
    * not even be encoded for it.

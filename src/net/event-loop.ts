@@ -12,7 +12,10 @@
  *
  * Group commit (src/net/group-commit.ts): the host's disk is wrapped so that a sync after appends
  * waits for the end of the turn; the turn's accepted sends are held until one sync has made every
- * write of the turn durable, and are dropped, and the host stopped, if that sync fails.
+ * write of the turn durable, and are dropped, and the host stopped, if that sync fails. The sync
+ * waits for the disk off the thread (`syncAsync`), one at a time, while the host keeps stepping:
+ * the turns that end while one is in flight are committed together by the next. A turn whose
+ * steps asked for no sync sends its packets at its end.
  */
 import { errorText } from '../core/errors.js';
 import type { HostId, Packet } from '../framework/types.js';
@@ -92,8 +95,10 @@ export class HostEventLoop<P, M> {
   private readonly queue: BoundedQueue<Packet<M>>;
   /** The current step's sends, moved to `held` once the step is accepted. */
   private readonly outbox: { dst: HostId; msg: M }[] = [];
-  /** The accepted steps' sends of this turn, released after the turn's commit. */
-  private readonly held: { dst: HostId; msg: M }[] = [];
+  /** The accepted steps' sends since the last commit started, released after the next one. */
+  private held: { dst: HostId; msg: M }[] = [];
+  /** Whether a commit is waiting for the disk. */
+  private committing = false;
   /** The host's disk, with syncs after appends deferred to the end of the turn. */
   private readonly disk: GroupCommitStore;
   private readonly env: JournalingEnvironment<M>;
@@ -203,7 +208,7 @@ export class HostEventLoop<P, M> {
       stepsThisTurn++;
     }
     if (this.stopping) return;
-    if (!this.commit()) return;
+    if (!this.committing || !this.disk.pending) this.commit();
     if (stepsThisTurn === this.stepsPerTurnMax) this.scheduleTurn();
     else this.armTimer();
   };
@@ -247,31 +252,41 @@ export class HostEventLoop<P, M> {
   }
 
   /**
-   * Syncs the turn's writes, if any, then sends the turn's packets; on a failed sync sends none and
-   * stops the host. Returns whether the loop goes on.
+   * Sends the held packets once the syncs their steps asked for are done: at once when no step
+   * since the last commit started asked for one, else after a sync of everything written so far,
+   * started now (never two at once: packets whose steps asked for a sync while one is in flight
+   * wait for the next, started when it finishes). On a failed sync none is sent and the host is
+   * stopped.
    */
-  private commit(): boolean {
-    if (this.disk.pending) {
-      const synced = this.disk.commit();
+  private commit(): void {
+    if (!this.disk.pending) {
+      if (this.held.length > 0) this.release(this.held);
+      return;
+    }
+    const batch = this.held;
+    this.held = [];
+    this.committing = true;
+    void this.disk.commitAsync().then((synced) => {
+      this.committing = false;
+      if (this.stopping) return;
       if (!synced.ok) {
-        const dropped = this.held.length;
+        const dropped = batch.length + this.held.length;
         this.held.length = 0;
         this.fail({
           kind: 'diskFailed',
-          detail: `disk-error ${synced.error.kind}: ${synced.error.detail}; the turn's ${dropped} packet(s) were not sent, ` +
+          detail: `disk-error ${synced.error.kind}: ${synced.error.detail}; ${dropped} packet(s) were not sent, ` +
             'and a host whose writes may be lost must not go on',
         });
-        return false;
+        return;
       }
-    }
-    if (this.held.length > 0) this.release();
-    return true;
+      this.release(batch);
+      this.commit();
+    });
   }
 
-  /** Sends the held packets; a message sent to several hosts in a row (a broadcast) is encoded once. */
-  private release(): void {
+  /** Sends `outbox` and empties it; a message sent to several hosts in a row (a broadcast) is encoded once. */
+  private release(outbox: { dst: HostId; msg: M }[]): void {
     const transport = this.options.transport;
-    const outbox = this.held;
     // Runs of the same message, found by index: this is per step, so nothing is allocated for a lone send.
     let i = 0;
     while (i < outbox.length) {

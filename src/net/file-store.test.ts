@@ -95,6 +95,29 @@ describe('FileStore appends', () => {
   }
   const onDisk = (dir: string, name: string): string => readFileSync(join(dir, name)).toString();
 
+  it('syncs appends off the thread: what was appended before the call is on disk when it settles, later appends wait', async () => {
+    const { store, dir } = fresh();
+    store.append('log', Buffer.from('a1;'));
+    store.write('state', Buffer.from('whole'));
+    const first = store.syncAsync();
+    store.append('log', Buffer.from('a2;'));
+    expect((await first).ok).toBe(true);
+    expect(onDisk(dir, 'log')).toBe('a1;');
+    expect(onDisk(dir, 'state')).toBe('whole');
+    expect(text(store.read('log'))).toBe('a1;a2;');
+    // A replacing write while a sync of the blob's descriptor is in flight: the old descriptor closes after it.
+    const second = store.syncAsync();
+    store.write('log', Buffer.from('new;'));
+    const third = store.syncAsync();
+    expect((await second).ok && (await third).ok).toBe(true);
+    expect(onDisk(dir, 'log')).toBe('new;');
+    store.append('log', Buffer.from('b;'));
+    expect((await store.syncAsync()).ok).toBe(true);
+    expect(onDisk(dir, 'log')).toBe('new;b;');
+    store.close();
+    expect(store.appendFilesOpen).toBe(0);
+  });
+
   it('creates the file at the first append, and several appends with one sync put their concatenation on disk', () => {
     const { store, dir } = fresh();
     expect(store.append('log', new Uint8Array(0)).ok).toBe(true);

@@ -9,7 +9,7 @@
  * 'full'), never exceptions.
  */
 import { errorText } from '../core/errors.js';
-import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DiskError, DurableStore } from '../framework/host.js';
 import type { Result } from '../core/result.js';
@@ -46,6 +46,13 @@ export class FileStore implements DurableStore {
   private readonly broken = new Map<string, string>();
   /** Whether a file was created or renamed since the directory was last fsynced. */
   private directoryDirty = false;
+  /**
+   * Descriptors with an fdatasync of `syncAsync` in flight, with how many: closing one is put off
+   * until they finish (`closeWhenIdle`), so its number is never reused under them.
+   */
+  private readonly inFlight = new Map<number, number>();
+  /** Descriptors to close once their syncs in flight finish. */
+  private readonly closeWhenIdle = new Set<number>();
 
   private constructor(readonly dir: string) {}
 
@@ -121,12 +128,83 @@ export class FileStore implements DurableStore {
   }
 
   /**
+   * As `sync`, with each appended blob's fdatasync on libuv's thread pool: the appended bytes are
+   * written to their files now, and the promise settles once they are durable. Blobs replaced by
+   * a write are done at once, as in `sync` (they are rare: checkpoints). What is written or
+   * appended after this call waits for the next sync.
+   */
+  async syncAsync(): Promise<Result<void, DiskError>> {
+    const [brokenName] = this.broken.keys();
+    const unusable = brokenName === undefined ? null : this.brokenError(brokenName);
+    if (unusable !== null) return unusable;
+    const toSync: { name: string; fd: number }[] = [];
+    for (const [name, op] of this.pending) {
+      if (op.replaces) {
+        const done = this.replaceFile(name, op.chunks);
+        if (!done.ok) return done;
+      } else {
+        const fd = this.appendFileOf(name);
+        if (!fd.ok) return fd;
+        try {
+          writeAll(fd.value, concat(op.chunks));
+        } catch (e) {
+          return err(this.breakAppend(name, fd.value, diskError(e, `cannot append to ${name}`)));
+        }
+        toSync.push({ name, fd: fd.value });
+      }
+      this.pending.delete(name);
+    }
+    if (this.directoryDirty) {
+      const synced = this.syncDirectory();
+      if (!synced.ok) return synced;
+      this.directoryDirty = false;
+    }
+    const results = await Promise.all(toSync.map(({ name, fd }) => this.fdatasyncOff(name, fd)));
+    return results.find((r) => !r.ok) ?? ok(undefined);
+  }
+
+  /**
    * Closes the files kept open for appending; idempotent. Unsynced writes and appends stay
    * buffered (a later sync reopens what it needs), so closing does not make anything durable.
    */
   close(): void {
-    for (const fd of this.appendFiles.values()) closeQuietly(fd);
+    for (const fd of this.appendFiles.values()) this.closeAppendFile(fd);
     this.appendFiles.clear();
+  }
+
+  /** fdatasync of `fd` (the file of `name`) on the thread pool; a failure breaks the blob. */
+  private fdatasyncOff(name: string, fd: number): Promise<Result<void, DiskError>> {
+    this.inFlight.set(fd, (this.inFlight.get(fd) ?? 0) + 1);
+    return new Promise((resolve) => {
+      fdatasync(fd, (e) => {
+        const left = (this.inFlight.get(fd) ?? 1) - 1;
+        if (left > 0) this.inFlight.set(fd, left);
+        else this.inFlight.delete(fd);
+        if (e !== null) {
+          resolve(err(this.breakAppend(name, fd, diskError(e, `cannot sync ${name}`))));
+        } else {
+          resolve(ok(undefined));
+        }
+        if (left <= 0 && this.closeWhenIdle.delete(fd)) closeQuietly(fd);
+      });
+    });
+  }
+
+  /** Closes a descriptor kept for appending, at once or when its syncs in flight finish. */
+  private closeAppendFile(fd: number): void {
+    if (this.inFlight.has(fd)) this.closeWhenIdle.add(fd);
+    else closeQuietly(fd);
+  }
+
+  /** Marks `name` broken after a failed append write or fdatasync on `fd`, and closes `fd`; returns `error`. */
+  private breakAppend(name: string, fd: number, error: DiskError): DiskError {
+    this.broken.set(name, error.detail);
+    this.pending.delete(name);
+    if (this.appendFiles.get(name) === fd) {
+      this.appendFiles.delete(name);
+      this.closeAppendFile(fd);
+    }
+    return error;
   }
 
   private readFile(name: string): Result<Uint8Array | null, DiskError> {
@@ -144,7 +222,7 @@ export class FileStore implements DurableStore {
     const appending = this.appendFiles.get(name);
     if (appending !== undefined) {
       this.appendFiles.delete(name);
-      closeQuietly(appending);
+      this.closeAppendFile(appending);
     }
     const temp = join(this.dir, `.${name}.tmp`);
     let fd: number | null = null;
@@ -176,12 +254,7 @@ export class FileStore implements DurableStore {
       fdatasyncSync(fd.value);
       return ok(undefined);
     } catch (e) {
-      const error = diskError(e, `cannot append to ${name}`);
-      this.broken.set(name, error.detail);
-      this.pending.delete(name);
-      this.appendFiles.delete(name);
-      closeQuietly(fd.value);
-      return err(error);
+      return err(this.breakAppend(name, fd.value, diskError(e, `cannot append to ${name}`)));
     }
   }
 

@@ -5,18 +5,21 @@ import { ok } from '../core/result.js';
 /**
  * Group commit: one sync for all the appends of a turn of the event loop, instead of one per step.
  *
- * A host syncs so that nothing it sends depends on a write a crash could lose. The event loop
- * holds every packet a turn's steps send until the end of the turn and calls `commit` first; so a
- * `sync` after appends only can wait for that commit (it returns ok at once), and a turn of many
- * votes costs one fsync. A `sync` after a replacing `write` (a checkpoint, a whole record) is done
- * at once, as before: the writer may rely on it right away (a log's next generation is written
- * over the blob of the one before, `DurableLog`). If the commit fails, the event loop sends
- * nothing the turn produced and stops the host: its memory is then ahead of its disk.
+ * A host syncs so that nothing it sends depends on a write a crash could lose, in the step that
+ * sends it. The event loop holds every packet a turn's steps send until the end of the turn; so a
+ * `sync` after appends only can wait for the loop's `commitAsync` (it returns ok at once, and
+ * marks the turn as needing one), and a turn of many votes costs one fsync. A turn whose steps
+ * asked for no sync sends its packets at once, even while a commit is in flight: they depend on
+ * no write (an append no step synced, like an executed slot, is made durable by the next commit).
+ * A `sync` after a replacing `write` (a checkpoint, a whole record) is done at once, as before:
+ * the writer may rely on it right away (a log's next generation is written over the blob of the
+ * one before, `DurableLog`). If a commit fails, the event loop sends none of the packets waiting
+ * for it and stops the host: its memory is then ahead of its disk.
  */
 export class GroupCommitStore implements DurableStore {
-  /** Appends since the last sync that reached the disk. */
-  private appended = false;
-  /** Replacing writes since the last sync that reached the disk. */
+  /** A sync was asked for after appends, since the last commit started. */
+  private syncWanted = false;
+  /** Replacing writes since the last commit started. */
   private written = false;
   /** Syncs that reached the disk, for tests and statistics. */
   syncs = 0;
@@ -27,9 +30,9 @@ export class GroupCommitStore implements DurableStore {
     return this.disk.volatile === true;
   }
 
-  /** Whether writes wait for a sync: the turn's packets must wait for `commit`. */
+  /** Whether a step asked for a sync that has not started: the packets held since must wait for a commit. */
   get pending(): boolean {
-    return this.appended || this.written;
+    return this.syncWanted || this.written;
   }
 
   read(name: string): Result<Uint8Array | null, DiskError> {
@@ -43,24 +46,39 @@ export class GroupCommitStore implements DurableStore {
   }
 
   append(name: string, data: Uint8Array): Result<void, DiskError> {
-    const r = this.disk.append(name, data);
-    this.appended = true;
-    return r;
+    return this.disk.append(name, data);
   }
 
-  /** At once after a replacing write; after appends only, deferred to the turn's `commit`. */
+  /** At once after a replacing write; after appends only, deferred to the loop's commit. */
   sync(): Result<void, DiskError> {
-    return this.written ? this.commit() : ok(undefined);
+    if (this.written) return this.commit();
+    this.syncWanted = true;
+    return ok(undefined);
   }
 
-  /** Makes every write so far durable: the event loop's sync before it releases a turn's packets. */
+  /** Makes every write so far durable, at once. */
   commit(): Result<void, DiskError> {
-    if (!this.pending) return ok(undefined);
     const r = this.disk.sync();
     if (!r.ok) return r;
     this.syncs++;
-    this.appended = false;
+    this.syncWanted = false;
     this.written = false;
+    return r;
+  }
+
+  /**
+   * Makes every write so far durable, waiting off the thread where the disk can (`syncAsync`):
+   * the event loop's commit before it releases the packets that wait. Syncs asked for while it is
+   * in flight are left for the next one.
+   */
+  async commitAsync(): Promise<Result<void, DiskError>> {
+    if (this.disk.syncAsync === undefined) return this.commit();
+    this.syncWanted = false;
+    this.written = false;
+    const r = await this.disk.syncAsync();
+    // A failed sync leaves its writes owed: the event loop stops the host, and `pending` says so.
+    if (!r.ok) this.syncWanted = true;
+    else this.syncs++;
     return r;
   }
 }
