@@ -5,9 +5,10 @@ import { err, ok } from '../core/result.js';
 import type { CommandIo, CommandSpec } from './args.js';
 import { exitUsage, runCommand, UsageError } from './args.js';
 import type { CheckResult } from '../lin/check.js';
-import { checkHistoryText } from '../lin/check.js';
+import { checkHistoryText, checkHistoryTexts } from '../lin/check.js';
 import { formatViolation } from '../lin/explain.js';
 import { historyCharsMax } from '../lin/format.js';
+import type { HistoryFile } from '../lin/merge.js';
 import type { FileModel } from '../lin/model.js';
 import { builtinModelNames, withBuiltinModel } from '../lin/models/index.js';
 import type { MalformedHistory } from '../lin/types.js';
@@ -40,13 +41,19 @@ export const fileModelExport: ExportKind = {
 const spec: CommandSpec = {
   name: 'ironfleet lin',
   summary: 'Checks a client history (JSON lines: one call or return per line, see docs/lin.md) for ' +
-    'linearizability against a sequential model. Exit status: 0 linearizable; 1 not linearizable ' +
+    'linearizability against a sequential model. Several files (of several client processes, or from before and ' +
+    'after a restart) are checked as one history, merged by their times, which every event then needs and which ' +
+    'must come from one clock (wall-clock milliseconds); each file\'s ids and clients are its own, shown as ' +
+    'FILE:ID. Exit status: 0 linearizable; 1 not linearizable ' +
     '(an explanation is printed); 3 unknown (the time limit came first); 2 usage error or malformed ' +
     'history (the reason and line are printed), or a model module that is missing, fails to load or exports no ' +
     'model. A model of your own: --model PATH, where PATH starts with ./, ../ or /, or ends in .js or .mjs, loads ' +
     'that ES module (relative to the current directory) and uses its default export, or else the only export ' +
     'that is a model (--export NAME picks one of several). A model is ' + fileModelExport.shape + ' (see docs/lin.md).',
-  positionals: [{ name: 'HISTORY', help: 'the history file, or - for standard input' }],
+  positionals: [{
+    name: 'HISTORY', variadic: true,
+    help: 'a history file, or - for standard input (once); several are checked as one history, merged by time',
+  }],
   flags: {
     model: {
       type: 'string', value: 'MODEL',
@@ -68,19 +75,25 @@ const spec: CommandSpec = {
   },
 };
 
-/** `ironfleet lin HISTORY --model MODEL|./my-model.js [--export NAME] [--json] [--timeout-ms N]`. */
+/** `ironfleet lin HISTORY... --model MODEL|./my-model.js [--export NAME] [--json] [--timeout-ms N]`. */
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
   return runCommand(spec, argv, io, async (args) => {
     const modelName = args.strings.get('model');
     if (modelName === undefined) throw new UsageError(`--model is required (${builtinModelNames.join(', ')}, or ./my-model.js)`);
     const exportName = args.strings.get('export');
-    const path = args.positionals[0] ?? '-';
+    const paths = args.positionals;
+    const repeated = paths.find((p, i) => paths.indexOf(p) !== i);
+    if (repeated !== undefined) {
+      // A file's name namespaces its ids and clients, and standard input can be read only once.
+      throw new UsageError(repeated === '-' ? '- (standard input) can be given once' : `${repeated} is given twice`);
+    }
+    const sources: Sources = paths.length === 1 ? { file: paths[0] ?? '-' } : { files: paths };
     const json = args.booleans.has('json');
     const timeLimitMs = args.numbers.get('timeout-ms');
     const stepsMax = args.numbers.get('steps-max');
     const fail = (message: string): number => {
       io.err(`ironfleet lin: ${message}`);
-      if (json) io.out(JSON.stringify({ verdict: 'error', model: modelName, file: path, message }));
+      if (json) io.out(JSON.stringify({ verdict: 'error', model: modelName, ...sources, message }));
       return exitUsage;
     };
 
@@ -101,11 +114,19 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
       model = { name: builtin, file: null, use: (f) => withBuiltinModel(builtin, f) };
     }
 
-    const text = readHistory(path);
-    if (!text.ok) return fail(`cannot read ${path}: ${text.error}`);
+    const files: HistoryFile[] = [];
+    for (const path of paths) {
+      const text = readHistory(path);
+      if (!text.ok) return fail(`cannot read ${path}: ${text.error}`);
+      files.push({ name: path, text: text.value });
+    }
     const limits = { ...(timeLimitMs === undefined ? {} : { timeLimitMs }), ...(stepsMax === undefined ? {} : { stepsMax }) };
-    const result = model.use((m) => checkHistoryText(text.value, m, limits));
-    return report(io, json, path, model, timeLimitMs, result);
+    // One file is checked as it always was: its times are optional and its ids are not namespaced.
+    const [only] = files;
+    const result = files.length === 1 && only !== undefined
+      ? model.use((m) => checkHistoryText(only.text, m, limits))
+      : model.use((m) => checkHistoryTexts(files, m, limits));
+    return report(io, json, sources, model, timeLimitMs, result);
   });
 }
 
@@ -129,28 +150,30 @@ function readHistory(path: string): Result<string, string> {
   }
 }
 
-function reportMalformed(io: CommandIo, json: boolean, path: string, head: JsonHead, error: MalformedHistory): number {
+function reportMalformed(io: CommandIo, json: boolean, head: JsonHead, error: MalformedHistory): number {
+  // Among several files the error names its own; one file's error is in that file.
+  const path = error.file ?? head.file ?? '-';
   const where = error.line > 0 ? `${path}:${error.line}` : path;
   io.err(`ironfleet lin: malformed history: ${where}: ${error.message}`);
   if (json) io.out(JSON.stringify({ verdict: 'malformed', ...head, ...error }));
   return exitUsage;
 }
 
+/** The history files checked: one (`file`, as JSON verdicts have always named it) or several. */
+type Sources = { readonly file: string; readonly files?: never } | { readonly files: readonly string[]; readonly file?: never };
+
 /** The fields every JSON verdict starts with. */
-interface JsonHead {
-  readonly model: string;
-  readonly modelFile?: string;
-  readonly file: string;
-}
+type JsonHead = { readonly model: string; readonly modelFile?: string } & Sources;
 
 function report(
-  io: CommandIo, json: boolean, path: string, chosen: ChosenModel, timeLimitMs: number | undefined, result: CheckResult,
+  io: CommandIo, json: boolean, sources: Sources, chosen: ChosenModel, timeLimitMs: number | undefined, result: CheckResult,
 ): number {
   const model = chosen.name;
-  const head: JsonHead = { model, ...(chosen.file !== null ? { modelFile: chosen.file } : {}), file: path };
-  if (result.kind === 'malformed') return reportMalformed(io, json, path, head, result.error);
+  const head: JsonHead = { model, ...(chosen.file !== null ? { modelFile: chosen.file } : {}), ...sources };
+  if (result.kind === 'malformed') return reportMalformed(io, json, head, result.error);
   const { stats } = result;
-  const size = `${stats.operations} operations${stats.partitions > 1 ? ` in ${stats.partitions} independent parts` : ''}`;
+  const size = `${stats.operations} operations${stats.partitions > 1 ? ` in ${stats.partitions} independent parts` : ''}` +
+    (sources.files === undefined ? '' : `, from ${sources.files.length} files`);
   const cost = `${Math.round(stats.elapsedMs)} ms, ${stats.steps} search steps`;
   switch (result.kind) {
     case 'linearizable':

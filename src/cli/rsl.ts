@@ -131,7 +131,7 @@ const clientSpec: CommandSpec = {
     'gets, sets and deletes on --keys keys. Prints "#req THREAD N MS" per request with --print, and always a final ' +
     'summary line: ops, ops/s, latency p50 and p99, errors (refused or unreadable replies) and unfinished requests. ' +
     '--history writes the calls and returns (JSON lines, wall-clock milliseconds) for "ironfleet lin FILE --model ' +
-    'kv|counter"; histories of several clients can be concatenated and checked together (a counter history must ' +
+    'kv|counter"; the histories of several clients or runs are checked together with "ironfleet lin A B ..." (a counter history must ' +
     'cover every client since the service started, at 0).',
   positionals: [{ name: 'SERVICE', help: 'the service file written by ironfleet certs' }],
   flags: {

@@ -6,6 +6,8 @@ import { decodeOperations } from './decode.js';
 import { parseHistory } from './format.js';
 import type { FileModel, Model } from './model.js';
 import { resolveModel } from './model.js';
+import type { HistoryFile } from './merge.js';
+import { decodeHistories } from './merge.js';
 import { buildOperations } from './operations.js';
 import type { SearchCounts, SearchLimitReason } from './search.js';
 import { searchPartition } from './search.js';
@@ -110,6 +112,19 @@ export function checkHistoryText<S, I, O>(text: string, model: FileModel<S, I, O
   if (!decoded.ok) return { kind: 'malformed', error: decoded.error };
   const timed = parsed.value[0]?.time !== undefined;
   return checkOperations(decoded.value, model, { ...options, timed: options.timed ?? timed });
+}
+
+/**
+ * Checks several history files as one history, merged by their times (see decodeHistories: every
+ * event needs a time, ids and clients are namespaced by file, a malformed history names its file),
+ * against a model that can read their operations.
+ */
+export function checkHistoryTexts<S, I, O>(
+  files: readonly HistoryFile[], model: FileModel<S, I, O>, options: CheckOptions = {},
+): CheckResult {
+  const decoded = decodeHistories(files, model);
+  if (!decoded.ok) return { kind: 'malformed', error: decoded.error };
+  return checkOperations(decoded.value, model, { ...options, timed: true });
 }
 
 /**

@@ -16,6 +16,8 @@ export interface OperationSummary {
   /** Source lines of the call and return (0 when unknown or absent). */
   readonly callLine: number;
   readonly returnLine: number;
+  /** The history file of those lines, when several were merged; absent for one file. */
+  readonly file?: string;
 }
 
 /** An operation that cannot come next after the prefix, and why. */
@@ -165,6 +167,7 @@ export function summarize<S, I, O>(op: Operation<I, O>, model: ResolvedModel<S, 
     returnAt: op.returnAt === Infinity ? null : op.returnAt,
     callLine: op.callLine,
     returnLine: op.returnLine,
+    ...(op.file === undefined ? {} : { file: op.file }),
   };
 }
 
@@ -187,7 +190,10 @@ export function formatViolation(v: Violation): string[] {
   const byId = new Map(v.operations.map((o) => [o.id, o]));
   const name = (id: OpId): string => `op ${describeJson(id)}`;
   const interval = (o: OperationSummary): string => {
-    const lines = o.returnLine > 0 ? `lines ${o.callLine}-${o.returnLine}` : o.callLine > 0 ? `line ${o.callLine}, never returned` : '';
+    // Lines of a merged history are lines of the operation's own file, so they name it.
+    const file = o.file === undefined ? '' : `${o.file} `;
+    const lines = o.returnLine > 0 ? `${file}lines ${o.callLine}-${o.returnLine}`
+      : o.callLine > 0 ? `${file}line ${o.callLine}, never returned` : '';
     const times = v.timed ? `${o.callAt}..${o.returnAt === null ? 'never returned' : `${o.returnAt}`} ms` : '';
     return [times, lines].filter((s) => s !== '').join(', ');
   };

@@ -56,6 +56,11 @@ export interface Operation<I = unknown, O = unknown> {
   /** Source lines of the call and the return (0 when unknown or absent), for messages. */
   readonly callLine: number;
   readonly returnLine: number;
+  /**
+   * The history file the operation was read from, when several were merged into one history
+   * (see decodeHistories): the lines are that file's. Absent for a history of one file.
+   */
+  readonly file?: string;
 }
 
 /** True when the operation never returned. */
@@ -73,6 +78,7 @@ export type MalformedReason =
   | 'returnBeforeCall'
   | 'overlappingCalls'
   | 'mixedTimes'
+  | 'untimed'
   | 'operation';
 
 /** A malformed history: what is wrong and the line (1-based) where it shows. */
@@ -80,6 +86,8 @@ export interface MalformedHistory {
   readonly reason: MalformedReason;
   readonly line: number;
   readonly message: string;
+  /** The file the line is in, when several history files were merged (see decodeHistories). */
+  readonly file?: string;
 }
 
 /** A failed Result saying that a history is malformed: `reason` shows on `line`, as `message` says. */
