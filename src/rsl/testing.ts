@@ -342,6 +342,9 @@ import { ExecutorImpl } from './impl/executor.js';
 import { RslReplica } from './impl/replica.js';
 import type { Opn as OpnForBug, Reply as ReplyForBug, RequestBatch as BatchForBug } from './protocol/types.js';
 import type { ServiceFactory, ServiceState } from './service.js';
+import type { RslDurableState } from './impl/durable.js';
+import type { DiskError } from '../framework/host.js';
+import type { Result } from '../core/result.js';
 
 /**
  * A protocol executor that runs every request of a batch, resent ones included, and answers each:
@@ -411,6 +414,17 @@ export class ExecuteTwiceReplica<S extends ServiceState = ServiceState> extends 
 export class AcceptBelowPromiseReplica<S extends ServiceState = ServiceState> extends RslReplica<S> {
   protected override acceptsTwoA(_ballot: ReplicaState<Uint8Array>['acceptor']['maxBal'], opn: OpnForBug): boolean {
     return opn <= this.constants.params.integerMax;
+  }
+}
+
+/**
+ * A replica that writes its promise and votes to its log but does not sync them before the 1b or
+ * 2b that announces them: a crash of its machine could then lose a vote a quorum was counted with.
+ * Caught by src/rsl/durable-send.test.ts, which reads the synced disk whenever a 1b or 2b leaves.
+ */
+export class AckBeforeSyncReplica<S extends ServiceState = ServiceState> extends RslReplica<S> {
+  protected override persist(state: RslDurableState): Result<void, DiskError> {
+    return this.store.record(state);
   }
 }
 

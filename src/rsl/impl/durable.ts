@@ -91,8 +91,17 @@ export class RslStateStore {
     return ok(state);
   }
 
-  /** Makes `state` durable (appends what changed since the last save, then syncs); nothing may depend on it until this is ok. */
+  /** Makes `state` durable (`record`, then a sync); nothing may depend on it until this is ok. */
   save(state: RslDurableState): Result<void, DiskError> {
+    const r = this.record(state);
+    return r.ok && this.disk.volatile !== true ? this.disk.sync() : r;
+  }
+
+  /**
+   * Writes `state` to the log without the sync that makes it durable: what changed since the last
+   * save is appended (or a checkpoint written, which syncs). `save` is this and a sync.
+   */
+  record(state: RslDurableState): Result<void, DiskError> {
     if (this.disk.volatile === true) return ok(undefined);
     const changes = this.last === null ? null : this.changesTo(state);
     if (changes === null || this.log.bytesSinceCheckpoint >= this.checkpointAfterBytes) {
@@ -103,8 +112,6 @@ export class RslStateStore {
         const a = this.log.append(rslDurableChangeCodec.encode(change));
         if (!a.ok) return a;
       }
-      const s = this.disk.sync();
-      if (!s.ok) return s;
     }
     this.remember(state);
     return ok(undefined);

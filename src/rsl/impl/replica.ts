@@ -60,7 +60,7 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
   private readonly abstractCache = new Map<Role, RoleAbstractions[Role]>();
 
   protected constructor(
-    readonly constants: RslConstants, id: HostId, factory: ServiceFactory<S>, private readonly store: RslStateStore,
+    readonly constants: RslConstants, id: HostId, factory: ServiceFactory<S>, protected readonly store: RslStateStore,
     recovered: RslDurableState | null, private readonly executorStore: RslExecutorStore, recoveredExecutor: RslExecutorRecovery | null,
   ) {
     const { config, params } = constants;
@@ -162,7 +162,7 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
   }
 
   private save(env: HostEnvironment<RslImplMsg>, state: RslDurableState, what: string): boolean {
-    const saved = this.store.save(state);
+    const saved = this.persist(state);
     if (saved.ok) return true;
     env.emit(`disk-error ${saved.error.kind}: ${saved.error.detail}; ${what} dropped`);
     return false;
@@ -254,7 +254,12 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
     else env.emit(`disk-error ${appended.error.kind}: ${appended.error.detail}; the executor checkpoints at the next heartbeat`);
   }
 
-  /** The acceptor's guard for a 2a (a broken variant of src/rsl/testing.ts weakens it). */
+  /** Makes `state` durable before the packet that announces it is sent (a broken variant of src/rsl/testing.ts does not sync). */
+  protected persist(state: RslDurableState): Result<void, DiskError> {
+    return this.store.save(state);
+  }
+
+    /** The acceptor's guard for a 2a (a broken variant of src/rsl/testing.ts weakens it). */
   protected acceptsTwoA(ballot: ReplicaState<Uint8Array>['acceptor']['maxBal'], opn: Opn): boolean {
     return this.acceptor.takes2a(ballot, opn);
   }
