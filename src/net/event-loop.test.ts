@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { HostId, Packet } from '../framework/types.js';
+import type { Packet } from '../framework/types.js';
 import type { DurableStore, HostEnvironment, ImplHost, StepReport } from '../framework/host.js';
 import { MemoryStore } from '../framework/memory-store.js';
 import { assert } from '../core/assert.js';
@@ -11,41 +11,10 @@ import { startServerTransport } from './transport.js';
 import type { StepRecord } from './event-loop.js';
 import { HostEventLoop } from './event-loop.js';
 import { FileStore } from './file-store.js';
-import { emptyStats, type TransportStats } from './stats.js';
-import { loopbackService, stringCodec, waitFor } from './testkit.js';
+import { FakeTransport as GenericFakeTransport, loopbackService, stringCodec, waitFor } from './testkit.js';
 
-/** A transport that records sends and lets the test deliver packets by hand. */
-class FakeTransport implements Transport<string> {
-  readonly me: HostId = 'host-a';
-  readonly sent: Packet<string>[] = [];
-  closed = false;
-  private receiver: ((p: Packet<string>) => void) | null = null;
-  send(dst: HostId, msg: string): void {
-    this.sent.push({ src: this.me, dst, msg });
-  }
-  sendAll(dsts: readonly HostId[], msg: string): void {
-    for (const dst of dsts) this.sent.push({ src: this.me, dst, msg, all: dsts.length } as Packet<string>);
-  }
-  setReceiver(receiver: (p: Packet<string>) => void): void {
-    this.receiver = receiver;
-  }
-  deliver(src: HostId, msg: string): void {
-    this.receiver?.({ src, dst: this.me, msg });
-  }
-  stats(): TransportStats {
-    return emptyStats();
-  }
-  queuedTo(): { frames: number; bytes: number } {
-    return { frames: 0, bytes: 0 };
-  }
-  isConnectedTo(): boolean {
-    return false;
-  }
-  close(): Promise<void> {
-    this.closed = true;
-    return Promise.resolve();
-  }
-}
+/** The fake transport of these tests: strings, as host-a. */
+class FakeTransport extends GenericFakeTransport<string> {}
 
 /**
  * A toy host: acknowledges each packet to its sender and counts them on disk; with a period,

@@ -7,6 +7,9 @@ import type { SizedCodec } from '../framework/codec.js';
 import { err, ok } from '../core/result.js';
 import { assert } from '../core/assert.js';
 import type { ServerIdentity, ServiceConfig } from './service-file.js';
+import type { HostId, Packet } from '../framework/types.js';
+import type { Transport } from './transport.js';
+import { emptyStats, type TransportStats } from './stats.js';
 import { generateService } from './service-file.js';
 
 /** The tag byte that starts every frame of `stringCodec` ('S'). */
@@ -100,5 +103,53 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
+ * A transport for tests of what a host sends: it records every send (a `sendAll` as one packet per
+ * destination, each marked with `all`, the run's length), calls `onSend` first, and lets the test
+ * deliver packets by hand.
+ */
+export class FakeTransport<M> implements Transport<M> {
+  readonly sent: (Packet<M> & { readonly all?: number })[] = [];
+  closed = false;
+  private receiver: ((p: Packet<M>) => void) | null = null;
+
+  constructor(readonly me: HostId = 'host-a', private readonly onSend: (msg: M) => void = () => {}) {}
+
+  send(dst: HostId, msg: M): void {
+    this.onSend(msg);
+    this.sent.push({ src: this.me, dst, msg });
+  }
+
+  sendAll(dsts: readonly HostId[], msg: M): void {
+    this.onSend(msg);
+    for (const dst of dsts) this.sent.push({ src: this.me, dst, msg, all: dsts.length });
+  }
+
+  setReceiver(receiver: (p: Packet<M>) => void): void {
+    this.receiver = receiver;
+  }
+
+  deliver(src: HostId, msg: M): void {
+    this.receiver?.({ src, dst: this.me, msg });
+  }
+
+  stats(): TransportStats {
+    return emptyStats();
+  }
+
+  queuedTo(): { frames: number; bytes: number } {
+    return { frames: 0, bytes: 0 };
+  }
+
+  isConnectedTo(): boolean {
+    return false;
+  }
+
+  close(): Promise<void> {
+    this.closed = true;
+    return Promise.resolve();
   }
 }

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { HostId, Packet } from '../framework/types.js';
 import { MemoryStore } from '../framework/memory-store.js';
 import { SimDisk } from '../sim/disk.js';
 import { Prng } from '../core/prng.js';
-import type { Transport } from '../net/transport.js';
-import { emptyStats, type TransportStats } from '../net/stats.js';
+import { FakeTransport } from '../net/testkit.js';
 import { HostEventLoop } from '../net/event-loop.js';
 import { GroupCommitStore } from '../net/group-commit.js';
 import { kvService, kvSet } from '../apps/kv.js';
@@ -20,39 +18,6 @@ import type { RslImplMsg } from './wire.js';
 // A replica on a real event loop (group commit included) must never let a 1b or 2b leave before
 // the promise or vote it announces is durable: the disk here is a simulated one, whose synced
 // content is what a crash of the machine would keep, and it is read back at every such send.
-
-/** A transport that checks each send against `onSend` and lets the test deliver packets. */
-class CheckingTransport implements Transport<RslImplMsg> {
-  readonly me: HostId = 'r1';
-  readonly sent: RslImplMsg[] = [];
-  private receiver: ((p: Packet<RslImplMsg>) => void) | null = null;
-  constructor(private readonly onSend: (msg: RslImplMsg) => void) {}
-  send(_dst: HostId, msg: RslImplMsg): void {
-    this.onSend(msg);
-    this.sent.push(msg);
-  }
-  sendAll(_dsts: readonly HostId[], msg: RslImplMsg): void {
-    this.send('', msg);
-  }
-  setReceiver(receiver: (p: Packet<RslImplMsg>) => void): void {
-    this.receiver = receiver;
-  }
-  deliver(src: HostId, msg: RslImplMsg): void {
-    this.receiver?.({ src, dst: this.me, msg });
-  }
-  stats(): TransportStats {
-    return emptyStats();
-  }
-  queuedTo(): { frames: number; bytes: number } {
-    return { frames: 0, bytes: 0 };
-  }
-  isConnectedTo(): boolean {
-    return false;
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 const constants: RslConstants = { config: { replicaIds: ['r0', 'r1', 'r2'] }, params: rslServerParams };
 const slots = 12;
@@ -74,7 +39,7 @@ async function run(variant: typeof RslReplica): Promise<{ early: string[]; twoBs
   };
   const early: string[] = [];
   let twoBs = 0;
-  const transport = new CheckingTransport((msg) => {
+  const transport = new FakeTransport<RslImplMsg>('r1', (msg) => {
     if (msg.type !== '1b' && msg.type !== '2b') return;
     const state = synced();
     const durable = state.ok ? state.value : null;
@@ -88,7 +53,7 @@ async function run(variant: typeof RslReplica): Promise<{ early: string[]; twoBs
   // The clock stands still, so the replica's first heartbeat (which syncs its executor's log) is its
   // only one: a sync another step asks for in the same turn would cover a vote that was not synced.
   const loop = new HostEventLoop({ host: built.value, transport, disk: store, logger: () => {}, clock: () => 0 });
-  while (!transport.sent.some((m) => m.type === 'heartbeat')) await new Promise((r) => setImmediate(r));
+  while (!transport.sent.some((p) => p.msg.type === 'heartbeat')) await new Promise((r) => setImmediate(r));
   const ballot = { seqno: 1, proposer: 0 };
   transport.deliver('r0', { type: '1a', ballot });
   for (let opn = 0; opn < slots; opn++) {
