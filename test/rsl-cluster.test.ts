@@ -50,6 +50,29 @@ function leadingView(p: ServerProcess): string | null {
   return lines.length === 0 ? null : (lines[lines.length - 1] ?? '').slice('leading '.length);
 }
 
+/**
+ * Flips a payload byte of record 1 (the first change after the checkpoint) in the newest
+ * generation of the replica log in `dataDir` (records: magic, generation, index, length, payload,
+ * CRC-32C; src/framework/durable-log.ts); returns the blob's name.
+ */
+function damageSecondRecord(dataDir: string): string {
+  const blobs = ['rsl-replica-log.a', 'rsl-replica-log.b'].map((name) => {
+    try {
+      return { name, bytes: readFileSync(join(dataDir, name)) };
+    } catch {
+      return { name, bytes: Buffer.alloc(0) };
+    }
+  }).filter((b) => b.bytes.length >= 16);
+  blobs.sort((x, y) => y.bytes.readUInt32BE(4) - x.bytes.readUInt32BE(4));
+  const newest = blobs[0];
+  if (newest === undefined) throw new Error(`no replica log in ${dataDir}`);
+  const second = 16 + newest.bytes.readUInt32BE(12) + 4;
+  expect(newest.bytes.length).toBeGreaterThan(second + 3 * 24);
+  newest.bytes[second + 16] = (newest.bytes[second + 16] ?? 0) ^ 0x01;
+  writeFileSync(join(dataDir, newest.name), newest.bytes);
+  return newest.name;
+}
+
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ironfleet-rsl-test-'));
 });
@@ -163,6 +186,14 @@ describe('three IronRSL replicas over TLS', () => {
       const codes = await Promise.all(servers.map((p) => p.stop()));
       expect(codes).toEqual([0, 0, 0]);
       for (const p of servers) expect(p.errLines.join('\n')).not.toContain('BUG');
+
+      // A flipped bit in a record with intact records after it is damage to what may have been
+      // synced: the replica refuses to start rather than vote from a state it may have promised past.
+      const damaged = damageSecondRecord(dataDir(3));
+      const refused = serve(3);
+      expect(await refused.exited).toBe(1);
+      expect(refused.errLines.join('\n')).toMatch(
+        new RegExp(`cannot recover the replica state: corrupt: the replica log: record 1 of ${damaged.replace('.', '\\.')} .* is damaged but record \\d+ after it is intact; the disk cannot be trusted`));
     } finally {
       await Promise.all(clients.map((c) => c.close()));
       await Promise.all(servers.map((p) => p.stop()));
