@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DurableLog, formatRecord } from './durable-log.js';
+import { CodecLog, DurableLog, formatRecord } from './durable-log.js';
+import type { MessageCodec } from './codec.js';
 import { MemoryStore } from './memory-store.js';
 import { SimDisk } from '../sim/disk.js';
 import { Prng } from '../core/prng.js';
@@ -16,6 +17,14 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: { detail: strin
 function recovered(disk: MemoryStore | SimDisk): { checkpoint: string; changes: string[]; dropped: string | null } | null {
   const r = must(new DurableLog(disk, 'log', 'the test log').recover());
   return r === null ? null : { checkpoint: text(r.checkpoint), changes: r.changes.map(text), dropped: r.dropped };
+}
+
+/** A log on `disk` with checkpoint `checkpoint` and then `changes` appended. */
+function logWith(disk: MemoryStore, checkpoint: string, ...changes: string[]): DurableLog {
+  const log = new DurableLog(disk, 'log', 'the test log');
+  must(log.checkpoint(bytes(checkpoint)));
+  for (const c of changes) must(log.append(bytes(c)));
+  return log;
 }
 
 describe('DurableLog', () => {
@@ -55,10 +64,7 @@ describe('DurableLog', () => {
 
   it('drops a torn record at the end, says so, and cuts it off before appending', () => {
     const disk = new MemoryStore();
-    const log = new DurableLog(disk, 'log', 'the test log');
-    must(log.checkpoint(bytes('s')));
-    must(log.append(bytes('intact')));
-    must(log.append(bytes('torn by a crash')));
+    logWith(disk, 's', 'intact', 'torn by a crash');
     const blob = disk.blobs.get('log.b') ?? new Uint8Array();
     disk.blobs.set('log.b', blob.slice(0, blob.length - 5));
     const again = new DurableLog(disk, 'log', 'the test log');
@@ -72,10 +78,7 @@ describe('DurableLog', () => {
   it('drops a last record with a flipped bit, but refuses a damaged record followed by an intact one', () => {
     for (const [damaged, outcome] of [[2, 'dropped'], [1, 'refused']] as const) {
       const disk = new MemoryStore();
-      const log = new DurableLog(disk, 'log', 'the test log');
-      must(log.checkpoint(bytes('s')));
-      must(log.append(bytes('first change')));
-      must(log.append(bytes('second change')));
+      logWith(disk, 's', 'first change', 'second change');
       const blob = disk.blobs.get('log.b') ?? new Uint8Array();
       const checkpointBytes = formatRecord(1, 0, bytes('s')).length;
       const firstBytes = formatRecord(1, 1, bytes('first change')).length;
@@ -141,5 +144,33 @@ describe('DurableLog', () => {
         }
       }
     }
+  });
+
+  describe('CodecLog', () => {
+    /** Digits 0-9 as one byte each; anything else does not decode. */
+    const digit: MessageCodec<number> = {
+      encode: (n) => Uint8Array.of(n),
+      decode: (b) => (b.length === 1 && (b[0] ?? 10) < 10 ? { ok: true, value: b[0] ?? 0 }
+        : { ok: false, error: { message: 'not a digit', offset: 0 } as never }),
+    };
+
+    it('recovers decoded states and changes, and keeps and encodes nothing on a volatile store', () => {
+      const disk = new MemoryStore();
+      const log = new CodecLog(disk, 'log', 'the digit log', digit, digit);
+      must(log.checkpoint(() => 4));
+      must(log.append(5));
+      expect(must(new CodecLog(disk, 'log', 'the digit log', digit, digit).recover())).toEqual({ state: 4, changes: [5], dropped: null });
+      const volatile = new CodecLog({ ...new MemoryStore(), volatile: true, read: () => { throw new Error('read'); },
+        write: () => { throw new Error('write'); }, append: () => { throw new Error('append'); }, sync: () => { throw new Error('sync'); } },
+      'log', 'the digit log', digit, digit);
+      expect(volatile.checkpoint(() => { throw new Error('made'); }).ok && volatile.append(1).ok && !volatile.started).toBe(true);
+    });
+
+    it('refuses an intact record its codec does not decode, naming the log and the record', () => {
+      const disk = new MemoryStore();
+      logWith(disk, '\u0003', '\u0007', 'x');
+      const r = new CodecLog(disk, 'log', 'the digit log', digit, digit).recover();
+      expect(r.ok ? 'recovered' : `${r.error.kind}: ${r.error.detail}`).toBe('corrupt: the digit log: record 2 is intact but does not decode: not a digit');
+    });
   });
 });

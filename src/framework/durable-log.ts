@@ -1,4 +1,5 @@
 import type { DiskError, DurableStore } from './host.js';
+import type { MessageCodec } from './codec.js';
 import type { Result } from '../core/result.js';
 import { err, ok } from '../core/result.js';
 import { crc32c } from '../core/crc32c.js';
@@ -17,8 +18,9 @@ import { getU32, putU32 } from '../core/bytes.js';
  * blob it was never written over.
  *
  * Every record carries a magic number, its generation, its index in the blob and a CRC-32C over
- * all of it (`src/core/crc32c.ts`: fast enough that checking costs a fraction of writing), so recovery tells intact records from torn or damaged ones. What it keeps is the
- * longest intact prefix: a damaged record at the end is a write a crash cut short (it was never
+ * all of it (`src/core/crc32c.ts`: fast enough that checking costs a fraction of writing), so
+ * recovery tells intact records from torn or damaged ones. What it keeps is the longest intact
+ * prefix: a damaged record at the end is a write a crash cut short (it was never
  * synced, and nothing that depended on it left the host), and is dropped and reported. A damaged
  * record followed by an intact one of the same generation is damage to what may have been synced:
  * recovery then refuses, rather than start from a state the host may have promised past.
@@ -172,6 +174,71 @@ export class DurableLog {
   /** The blob generation `g` lives in: they alternate, so the previous one is never written over. */
   private blobOf(generation: number): string {
     return this.names[generation % 2] ?? '';
+  }
+}
+
+/** What a `CodecLog` recovered: the checkpointed state, the changes since, and what was dropped. */
+export interface CodecLogRecovery<S, C> {
+  readonly state: S;
+  readonly changes: readonly C[];
+  /** What was dropped, in words (a torn tail), or null. */
+  readonly dropped: string | null;
+}
+
+/**
+ * A `DurableLog` of states of type `S` and changes of type `C`, kept as their codecs' bytes. On a
+ * volatile store (a server without a data directory) it keeps nothing and encodes nothing, and
+ * never counts as started.
+ */
+export class CodecLog<S, C> {
+  private readonly log: DurableLog;
+
+  /** A log on `disk` under `prefix`; `what` names it in errors ('the replica log'). */
+  constructor(
+    private readonly disk: DurableStore, prefix: string, private readonly what: string,
+    private readonly stateCodec: MessageCodec<S>, private readonly changeCodec: MessageCodec<C>,
+  ) {
+    this.log = new DurableLog(disk, prefix, what);
+  }
+
+  /** Whether changes can be appended: a checkpoint was written or recovered. */
+  get started(): boolean {
+    return this.log.started;
+  }
+
+  /** Bytes of changes since the last checkpoint. */
+  get bytesSinceCheckpoint(): number {
+    return this.log.bytesSinceCheckpoint;
+  }
+
+  /**
+   * The last checkpointed state and the changes after it, or null when none was ever synced; an
+   * error when the disk cannot be read, is damaged, or holds an intact record its codec refuses.
+   */
+  recover(): Result<CodecLogRecovery<S, C> | null, DiskError> {
+    const r = this.log.recover();
+    if (!r.ok || r.value === null) return r as Result<null, DiskError>;
+    const state = this.stateCodec.decode(r.value.checkpoint);
+    if (!state.ok) return err({ kind: 'corrupt', detail: `${this.what}: the checkpoint is intact but does not decode: ${state.error.message}` });
+    const changes: C[] = [];
+    for (const [i, bytes] of r.value.changes.entries()) {
+      const change = this.changeCodec.decode(bytes);
+      if (!change.ok) return err({ kind: 'corrupt', detail: `${this.what}: record ${i + 1} is intact but does not decode: ${change.error.message}` });
+      changes.push(change.value);
+    }
+    return ok({ state: state.value, changes, dropped: r.value.dropped });
+  }
+
+  /** `DurableLog.checkpoint` of `make()` (made only for a store that keeps it). */
+  checkpoint(make: () => S): Result<void, DiskError> {
+    if (this.disk.volatile === true) return ok(undefined);
+    return this.log.checkpoint(this.stateCodec.encode(make()));
+  }
+
+  /** `DurableLog.append` of `change`. */
+  append(change: C): Result<void, DiskError> {
+    if (this.disk.volatile === true) return ok(undefined);
+    return this.log.append(this.changeCodec.encode(change));
   }
 }
 

@@ -106,24 +106,17 @@ export class FileStore implements DurableStore {
     return ok(undefined);
   }
 
-  /**
-   * Makes every earlier write and append durable. A blob is taken off the pending list as soon as
-   * its file is done, so a retry after a failure neither appends twice nor skips the directory
-   * fsync (`directoryDirty` survives the failure).
-   */
+  /** Makes every earlier write and append durable: `writePending`, then an fdatasync per appended blob. */
   sync(): Result<void, DiskError> {
-    const [brokenName] = this.broken.keys();
-    const unusable = brokenName === undefined ? null : this.brokenError(brokenName);
-    if (unusable !== null) return unusable;
-    for (const [name, op] of this.pending) {
-      const done = op.replaces ? this.replaceFile(name, op.chunks) : this.appendFile(name, op.chunks);
-      if (!done.ok) return done;
-      this.pending.delete(name);
+    const written = this.writePending();
+    if (!written.ok) return written;
+    for (const { name, fd } of written.value) {
+      try {
+        fdatasyncSync(fd);
+      } catch (e) {
+        return err(this.breakAppend(name, fd, diskError(e, `cannot sync ${name}`)));
+      }
     }
-    if (!this.directoryDirty) return ok(undefined);
-    const synced = this.syncDirectory();
-    if (!synced.ok) return synced;
-    this.directoryDirty = false;
     return ok(undefined);
   }
 
@@ -134,15 +127,30 @@ export class FileStore implements DurableStore {
    * appended after this call waits for the next sync.
    */
   async syncAsync(): Promise<Result<void, DiskError>> {
+    const written = this.writePending();
+    if (!written.ok) return written;
+    const results = await Promise.all(written.value.map(({ name, fd }) => this.fdatasyncOff(name, fd)));
+    return results.find((r) => !r.ok) ?? ok(undefined);
+  }
+
+  /**
+   * The first half of a sync: replaced blobs made durable (temporary file, fsync, rename), appended
+   * chunks written to the end of their files, the directory fsynced if a file was created or
+   * renamed; returns the descriptors whose appended bytes still need an fdatasync. A blob is taken
+   * off the pending list as soon as its file is written, so a retry after a failure neither appends
+   * twice nor skips the directory fsync (`directoryDirty` survives the failure).
+   */
+  private writePending(): Result<{ readonly name: string; readonly fd: number }[], DiskError> {
     const [brokenName] = this.broken.keys();
     const unusable = brokenName === undefined ? null : this.brokenError(brokenName);
     if (unusable !== null) return unusable;
-    const toSync: { name: string; fd: number }[] = [];
+    const appended: { name: string; fd: number }[] = [];
     for (const [name, op] of this.pending) {
       if (op.replaces) {
         const done = this.replaceFile(name, op.chunks);
         if (!done.ok) return done;
       } else {
+        // If the open fails nothing was written, and the chunks stay pending.
         const fd = this.appendFileOf(name);
         if (!fd.ok) return fd;
         try {
@@ -150,7 +158,7 @@ export class FileStore implements DurableStore {
         } catch (e) {
           return err(this.breakAppend(name, fd.value, diskError(e, `cannot append to ${name}`)));
         }
-        toSync.push({ name, fd: fd.value });
+        appended.push({ name, fd: fd.value });
       }
       this.pending.delete(name);
     }
@@ -159,8 +167,7 @@ export class FileStore implements DurableStore {
       if (!synced.ok) return synced;
       this.directoryDirty = false;
     }
-    const results = await Promise.all(toSync.map(({ name, fd }) => this.fdatasyncOff(name, fd)));
-    return results.find((r) => !r.ok) ?? ok(undefined);
+    return ok(appended);
   }
 
   /**
@@ -239,22 +246,6 @@ export class FileStore implements DurableStore {
       return err(diskError(e, `cannot write ${name}`));
     } finally {
       if (fd !== null) closeQuietly(fd);
-    }
-  }
-
-  /**
-   * Appends `chunks` to the file of `name` and fdatasyncs it. If the open fails nothing was
-   * written and the chunks stay pending; if the write or fdatasync fails the blob is broken.
-   */
-  private appendFile(name: string, chunks: readonly Uint8Array[]): Result<void, DiskError> {
-    const fd = this.appendFileOf(name);
-    if (!fd.ok) return fd;
-    try {
-      writeAll(fd.value, concat(chunks));
-      fdatasyncSync(fd.value);
-      return ok(undefined);
-    } catch (e) {
-      return err(this.breakAppend(name, fd.value, diskError(e, `cannot append to ${name}`)));
     }
   }
 

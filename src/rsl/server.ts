@@ -56,7 +56,8 @@ export interface RslServerOptions {
   /** The service every replica runs; replicas of one deployment must run the same one. */
   readonly factory: ServiceFactory;
   /**
-   * Where the durable replica state (promise, votes, truncation point, last 1a ballot) lives;
+   * Where the durable replica state (promise, votes, truncation point, last 1a ballot, and the
+   * executor's checkpoint and executed slots) lives, in write-ahead logs;
    * without it the state is in memory and lost on restart, and a restarted replica must not
    * rejoin (it could break promises it made).
    */

@@ -91,6 +91,18 @@ describe('RslStateStore (the replica\'s write-ahead log)', () => {
     expect(sizeAfter - sizeBefore).toBeLessThan(200);
   });
 
+  it('writes a checkpoint when a vote is gone without a truncation, which no change record says', () => {
+    const disk = new MemoryStore();
+    const store = new RslStateStore(disk);
+    const ballot = { seqno: 1, proposer: 0 };
+    const vote = (opn: number) => ({ opn, maxVBal: ballot, maxVal: [{ client: 'c', seqno: opn, payload: Uint8Array.of(opn) }] });
+    const base = { maxBal: ballot, logTruncationPoint: 0, maxBallotISent1a: ballot };
+    must(store.save({ ...base, votes: [vote(0), vote(1)] }));
+    const fewer = { ...base, votes: [vote(1), vote(2)] };
+    must(store.save(fewer));
+    expect(must(new RslStateStore(disk).recover())).toEqual(fewer);
+  });
+
   it('keeps nothing, and encodes nothing, on a volatile store', () => {
     const store = new RslStateStore({ volatile: true, read: () => { throw new Error('read'); }, write: () => { throw new Error('write'); },
       append: () => { throw new Error('append'); }, sync: () => { throw new Error('sync'); } });

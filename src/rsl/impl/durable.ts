@@ -1,7 +1,7 @@
 import type { DiskError, DurableStore } from '../../framework/host.js';
-import { DurableLog } from '../../framework/durable-log.js';
+import { CodecLog } from '../../framework/durable-log.js';
 import type { Result } from '../../core/result.js';
-import { err, ok } from '../../core/result.js';
+import { ok } from '../../core/result.js';
 import { array, bytes, record, u64, union } from '../../marshal/grammar.js';
 import { compileCodec } from '../../marshal/compile.js';
 import type { Ballot, Opn, Reply, RequestBatch, Vote } from '../protocol/types.js';
@@ -60,33 +60,25 @@ export const rslLogCheckpointAfterBytes = 4 * 1024 * 1024;
  * of the event loop share one sync.
  */
 export class RslStateStore {
-  private readonly log: DurableLog;
+  private readonly log: CodecLog<RslDurableState, RslDurableChange>;
   /** The state last saved or recovered; null before either. */
   private last: RslDurableState | null = null;
   /** `last`'s votes by slot, to find the ones a save adds or changes. */
-  private lastVotes = new Map<Opn, Vote>();
+  private readonly lastVotes = new Map<Opn, Vote>();
   /** What recovery dropped (a torn tail), in words, or null. */
   recoveryNote: string | null = null;
 
   /** A store on `disk`, writing the state whole once `checkpointAfterBytes` of changes were logged. */
   constructor(private readonly disk: DurableStore, private readonly checkpointAfterBytes = rslLogCheckpointAfterBytes) {
-    this.log = new DurableLog(disk, 'rsl-replica-log', 'the replica log');
+    this.log = new CodecLog(disk, 'rsl-replica-log', 'the replica log', rslDurableCodec, rslDurableChangeCodec);
   }
 
   /** The state last saved, or null when nothing was; an error when the disk cannot be read or is damaged. */
   recover(): Result<RslDurableState | null, DiskError> {
     const r = this.log.recover();
-    if (!r.ok) return r;
-    if (r.value === null) return ok(null);
+    if (!r.ok || r.value === null) return r as Result<null, DiskError>;
     this.recoveryNote = r.value.dropped;
-    const checkpoint = rslDurableCodec.decode(r.value.checkpoint);
-    if (!checkpoint.ok) return err({ kind: 'corrupt', detail: `the replica log's checkpoint is intact but not a replica state: ${checkpoint.error.message}` });
-    let state: RslDurableState = checkpoint.value;
-    for (const [i, bytes] of r.value.changes.entries()) {
-      const change = rslDurableChangeCodec.decode(bytes);
-      if (!change.ok) return err({ kind: 'corrupt', detail: `the replica log's change ${i + 1} is intact but not a change: ${change.error.message}` });
-      state = applyChange(state, change.value);
-    }
+    const state = r.value.changes.reduce(applyChange, r.value.state);
     this.remember(state);
     return ok(state);
   }
@@ -105,11 +97,11 @@ export class RslStateStore {
     if (this.disk.volatile === true) return ok(undefined);
     const changes = this.last === null ? null : this.changesTo(state);
     if (changes === null || this.log.bytesSinceCheckpoint >= this.checkpointAfterBytes) {
-      const c = this.log.checkpoint(rslDurableCodec.encode(state));
+      const c = this.log.checkpoint(() => state);
       if (!c.ok) return c;
     } else {
       for (const change of changes) {
-        const a = this.log.append(rslDurableChangeCodec.encode(change));
+        const a = this.log.append(change);
         if (!a.ok) return a;
       }
     }
@@ -128,22 +120,25 @@ export class RslStateStore {
       if (next.logTruncationPoint < last.logTruncationPoint) return null;
       out.push({ type: 'truncate', logTruncationPoint: next.logTruncationPoint });
     }
-    const slots = new Set<Opn>();
+    let kept = 0;
     for (const v of next.votes) {
-      slots.add(v.opn);
       const had = this.lastVotes.get(v.opn);
+      if (had !== undefined) kept++;
       // Batches are never changed once made: the same array is the same batch.
       if (had === undefined || had.maxVal !== v.maxVal || !balEq(had.maxVBal, v.maxVBal)) {
         out.push({ type: 'vote', opn: v.opn, maxVBal: v.maxVBal, maxVal: v.maxVal });
       }
     }
-    for (const opn of this.lastVotes.keys()) if (opn >= next.logTruncationPoint && !slots.has(opn)) return null;
-    return out;
+    // A slot voted before, not truncated, and without a vote now: no change record says that.
+    let standing = 0;
+    for (const opn of this.lastVotes.keys()) if (opn >= next.logTruncationPoint) standing++;
+    return standing === kept ? out : null;
   }
 
   private remember(state: RslDurableState): void {
     this.last = state;
-    this.lastVotes = new Map(state.votes.map((v) => [v.opn, v]));
+    this.lastVotes.clear();
+    for (const v of state.votes) this.lastVotes.set(v.opn, v);
   }
 }
 
@@ -213,12 +208,12 @@ export interface RslExecutorRecovery {
  * the service is deterministic, so it ends in the state, with the replies, it had.
  */
 export class RslExecutorStore {
-  private readonly log: DurableLog;
+  private readonly log: CodecLog<RslExecutorDurableState, RslExecutedSlot>;
   /** What recovery dropped (a torn tail), in words, or null. */
   recoveryNote: string | null = null;
 
   constructor(private readonly disk: DurableStore, private readonly checkpointAfterBytes = rslLogCheckpointAfterBytes) {
-    this.log = new DurableLog(disk, 'rsl-executor-log', 'the executor log');
+    this.log = new CodecLog(disk, 'rsl-executor-log', 'the executor log', rslExecutorDurableCodec, rslExecutedSlotCodec);
   }
 
   /** Whether slots can be appended: a checkpoint was written or recovered. */
@@ -234,30 +229,19 @@ export class RslExecutorStore {
   /** The last checkpoint and the slots after it, or null when none was ever synced; an error when the disk cannot be read or is damaged. */
   recover(): Result<RslExecutorRecovery | null, DiskError> {
     const r = this.log.recover();
-    if (!r.ok) return r;
-    if (r.value === null) return ok(null);
+    if (!r.ok || r.value === null) return r as Result<null, DiskError>;
     this.recoveryNote = r.value.dropped;
-    const checkpoint = rslExecutorDurableCodec.decode(r.value.checkpoint);
-    if (!checkpoint.ok) return err({ kind: 'corrupt', detail: `the executor log's checkpoint is intact but not an executor state: ${checkpoint.error.message}` });
-    const executed: RslExecutedSlot[] = [];
-    for (const [i, bytes] of r.value.changes.entries()) {
-      const slot = rslExecutedSlotCodec.decode(bytes);
-      if (!slot.ok) return err({ kind: 'corrupt', detail: `the executor log's record ${i + 1} is intact but not an executed slot: ${slot.error.message}` });
-      executed.push(slot.value);
-    }
-    return ok({ checkpoint: checkpoint.value, executed });
+    return ok({ checkpoint: r.value.state, executed: r.value.changes });
   }
 
   /** Writes `make()` whole and syncs it at once; nothing logged before it is needed afterwards. */
   checkpoint(make: () => RslExecutorDurableState): Result<void, DiskError> {
-    if (this.disk.volatile === true) return ok(undefined);
-    return this.log.checkpoint(rslExecutorDurableCodec.encode(make()));
+    return this.log.checkpoint(make);
   }
 
   /** Appends an executed slot, durable at the next sync (the caller checked `started`). */
   append(slot: RslExecutedSlot): Result<void, DiskError> {
-    if (this.disk.volatile === true) return ok(undefined);
-    return this.log.append(rslExecutedSlotCodec.encode(slot));
+    return this.log.append(slot);
   }
 
   /** Makes every append so far durable (under group commit: before anything sent afterwards leaves). */
