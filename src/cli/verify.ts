@@ -9,6 +9,11 @@ import { lockModel } from '../lock/model.js';
 import { rslModel } from '../rsl/model.js';
 import { runCampaign, seedRange } from '../sim/campaign.js';
 import { simSystems } from '../cli/systems.js';
+import { errorText } from '../core/errors.js';
+import { rslKillLoop } from './kill-loop.js';
+
+/** How long the kill loop of `ironfleet verify` runs, in ms. */
+const killLoopMs = 60_000;
 
 /**
  * `ironfleet verify`: the long checking campaigns that `npm test` keeps short — bigger model
@@ -29,7 +34,7 @@ const spec: CommandSpec = {
 
 interface Campaign {
   readonly name: string;
-  run(): { ok: boolean; covered: string };
+  run(): { ok: boolean; covered: string } | Promise<{ ok: boolean; covered: string }>;
 }
 
 function checkCampaign<S>(name: string, model: Model<S>, options: CheckOptions = {}): Campaign {
@@ -51,7 +56,7 @@ function checkCampaign<S>(name: string, model: Model<S>, options: CheckOptions =
 
 /** `ironfleet verify`. */
 export function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  return runCommand(spec, argv, io, (args) => {
+  return runCommand(spec, argv, io, async (args) => {
     const quick = args.booleans.has('quick');
     const seeds = args.numbers.get('seeds') ?? (quick ? 50 : 2000);
     const campaigns: Campaign[] = [
@@ -92,11 +97,33 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
         },
       });
     }
+    // Real processes: SIGKILL a replica (often the leader) every few seconds under a write load.
+    campaigns.push({
+      name: 'rsl kill loop',
+      run: async () => {
+        const durationMs = quick ? 15_000 : killLoopMs;
+        const seed = Date.now() % 1_000_000;
+        const r = await rslKillLoop({
+          durationMs, killEveryMs: 3_000, threads: 8, keys: 32, checked: true, waitMs: 120_000, seed, say: (l) => io.err(`  ${l}`),
+        });
+        return {
+          ok: r.problems.length === 0,
+          covered: `three --data-dir replicas (checked) over TLS for ${durationMs / 1000} s (seed ${seed}): ${r.kills} SIGKILLs ` +
+            `(${r.leaderKills} of the leader), each restarted from its data directory; ${r.summary.ops.toLocaleString('en-US')} requests, ` +
+            `${r.finalReads} keys read back, history ${r.verdict.kind}` + (r.problems.length > 0 ? `; PROBLEMS: ${r.problems.join('; ')}` : ''),
+        };
+      },
+    });
     let failed = 0;
     for (const c of campaigns) {
       io.err(`verify: ${c.name} ...`);
       const t0 = performance.now();
-      const r = c.run();
+      let r: { ok: boolean; covered: string };
+      try {
+        r = await c.run();
+      } catch (e) {
+        r = { ok: false, covered: errorText(e) };
+      }
       if (!r.ok) failed++;
       io.out(`${r.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(12)} ${r.covered} (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
