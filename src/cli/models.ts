@@ -6,7 +6,7 @@ import { someModel } from '../check/model.js';
 import type { LockBug } from '../lock/model.js';
 import { lockBugs, lockModel, lockOutsiderPacketsMax } from '../lock/model.js';
 import type { RslBug } from '../rsl/testing.js';
-import { rslBugs } from '../rsl/testing.js';
+import { rslBugs, rslRestartBugs } from '../rsl/testing.js';
 import { rslClientsMax, rslModel } from '../rsl/model.js';
 import type { RingBug } from '../check/models/ring.js';
 import { ringBugs, ringModel } from '../check/models/ring.js';
@@ -126,6 +126,10 @@ export const models: Readonly<Record<string, ModelEntry>> = {
         help: 'on lossy links: all (default) or clients (only requests and replies are lost; no replica sends a 1a, 1b, 2a or 2b again under a stable leader)',
       },
       'no-liveness': { type: 'boolean', help: 'skip liveness (every request is eventually executed and answered)' },
+      crashes: {
+        type: 'boolean',
+        help: 'replicas crash and restart, any one or all at once, keeping what docs/rsl.md §7 says survives (replicaRestart); safety only, so liveness is off',
+      },
       bug: { type: 'string', value: 'NAME', help: bugHelp(rslBugs) },
     },
     build: (args) => {
@@ -136,7 +140,9 @@ export const models: Readonly<Record<string, ModelEntry>> = {
       const clientTo = args.strings.get('client-to') ?? 'leader';
       if (clientTo !== 'leader' && clientTo !== 'all') return err(`unknown --client-to '${clientTo}' (known: leader, all)`);
       const viewTests = args.numbers.get('view-tests') ?? 0;
-      const liveness = !args.booleans.has('no-liveness') && viewTests === 0;
+      const crashes = args.booleans.has('crashes') || (bug.value.bug !== undefined && rslRestartBugs.has(bug.value.bug));
+      const liveness = !args.booleans.has('no-liveness') && viewTests === 0 && !crashes;
+      if (network === 'lossy' && crashes) return err('--crashes checks safety, in the ironfleet network: it cannot go with --network lossy');
       if (network === 'lossy' && !liveness) return err('--network lossy checks liveness only: it needs liveness on and no view tests');
       const lose = args.strings.get('lose') ?? 'all';
       if (lose !== 'all' && lose !== 'clients') return err(`unknown --lose '${lose}' (known: all, clients)`);
@@ -160,6 +166,7 @@ export const models: Readonly<Record<string, ModelEntry>> = {
         network,
         lose,
         liveness,
+        crashes,
         ...bug.value,
       })));
     },

@@ -26,6 +26,7 @@ const baseFlags: Readonly<Record<string, FlagSpec>> = {
   reorder: { type: 'number', value: 'P', help: 'probability that a packet is held back (reordered)', min: 0, max: 1 },
   'partition-rate': { type: 'number', value: 'R', help: 'partitions per simulated second', min: 0 },
   'crash-rate': { type: 'number', value: 'R', help: 'crashes per host per simulated second', min: 0 },
+  'crash-all-rate': { type: 'number', value: 'R', help: 'crashes of every host at once per simulated second', min: 0 },
   'unsynced-loss': { type: 'number', value: 'P', help: 'at a crash, probability that unsynced writes are lost', min: 0, max: 1 },
   'torn-rate': { type: 'number', value: 'P', help: 'at a crash, probability that a surviving unsynced write is torn', min: 0, max: 1 },
   'disk-error-rate': { type: 'number', value: 'P', help: 'probability that a disk operation fails', min: 0, max: 1 },
@@ -162,6 +163,7 @@ function runOptions(args: ParsedArgs): Omit<SimRunOptions, 'seed'> {
   set(network, 'reorderRate', 'reorder');
   set(partitions, 'ratePerSec', 'partition-rate');
   set(crashes, 'ratePerHostPerSec', 'crash-rate');
+  set(crashes, 'allAtOnceRatePerSec', 'crash-all-rate');
   set(disk, 'unsyncedLossRate', 'unsynced-loss');
   set(disk, 'tornWriteRate', 'torn-rate');
   set(disk, 'errorRate', 'disk-error-rate');

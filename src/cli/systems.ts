@@ -120,6 +120,7 @@ export const simSystems: Readonly<Record<string, SimSystemEntry>> = {
   'rsl-execute-twice': rslEntry('execute-twice', 'IronRSL, deliberately broken: the executor runs a resent request again (spec check)'),
   'rsl-accept-below-promise-impl': rslEntry('accept-below-promise-impl', 'IronRSL, deliberately broken: an acceptor takes a 2a below its promise (refinement monitor)'),
   'rsl-accept-below-promise': rslEntry('accept-below-promise', 'IronRSL, deliberately broken: implementation and protocol take a 2a below the promise (spec check, linearizability)'),
+  'rsl-ack-before-sync': rslEntry('ack-before-sync', 'IronRSL, deliberately broken: sends its 1b or 2b before the promise or vote is synced (spec check, with --crash-all-rate)'),
   ring: ringEntry('correct', 'toy token ring with a persisted epoch (tests the simulator)'),
   'ring-unsafe': ringEntry('unsafe', 'toy ring, deliberately buggy: accepts a repeated transfer (safety)'),
   'ring-stuck': ringEntry('stuck', 'toy ring, deliberately buggy: never retransmits (liveness)'),

@@ -183,3 +183,25 @@ describe('IronRSL model catches broken replicas', () => {
     expect(r.violation?.trace.steps.filter((s) => s.action === 'maybeExecute(r0)' || s.action === 'maybeExecute(r1)').length).toBeGreaterThanOrEqual(2);
   }, 60_000);
 });
+
+describe('IronRSL model with crashes', () => {
+  it('2 replicas crashing and restarting, one or both at once: every invariant and refinement hold (complete search)', () => {
+    const plain = run({ replicas: 2, heartbeatsMax: 0 });
+    const r = run({ replicas: 2, heartbeatsMax: 0, crashes: true });
+    expect(r.violation).toBeNull();
+    expect(r.queueLeft).toBe(0);
+    // The crashes reach states the crash-free model does not: restarted replicas, views left by them.
+    expect(r.distinctStates).toBeGreaterThan(10 * plain.distinctStates);
+  }, 300_000);
+
+  it('a restarted replica that forgets its last 1a leads its view a second time', () => {
+    const r = run({ replicas: 2, heartbeatsMax: 0, bug: 'restart-forgets-1a' });
+    expect(r.violation?.property).toBe('maxBalLedByProposer');
+    const actions = r.violation?.trace.steps.map((s) => s.action) ?? [];
+    expect(actions.some((a) => a?.startsWith('crash') === true)).toBe(true);
+  }, 300_000);
+
+  it('refuses crashes together with liveness', () => {
+    expect(() => rslModel({ replicas: 2, crashes: true, liveness: true })).toThrow(/safety only/);
+  });
+});

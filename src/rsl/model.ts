@@ -15,7 +15,7 @@ import { isEnabled } from '../framework/protocol.js';
 import { defaultRslParams } from './protocol/types.js';
 import { rslSpec } from './spec.js';
 import type { RslBug } from './testing.js';
-import { counterApp, rslBugProtocol } from './testing.js';
+import { counterApp, rslBugProtocol, rslBugRestart, rslRestartBugs } from './testing.js';
 
 /**
  * IronRSL's distributed system as a model: the replicas of src/rsl/protocol, one client, and
@@ -99,6 +99,11 @@ export interface RslModelOptions {
    * correct learner; see `withEagerLearners`).
    */
   readonly eagerLearners?: boolean;
+  /**
+   * Replicas crash and restart (default false; on with a restart bug): in any state any replica,
+   * or all at once, may become what `replicaRestart` says survives a crash. Safety only.
+   */
+  readonly crashes?: boolean;
   /** A known broken variant to check instead of IronRSL's replica (src/rsl/testing.ts). */
   readonly bug?: RslBug;
   /** A protocol to check instead of IronRSL's (for tests of the checks themselves). */
@@ -405,6 +410,9 @@ export function rslModel(options: RslModelOptions = {}): Model<RslDistributedSta
   if (!Number.isInteger(clients) || clients < 1 || clients > rslClientsMax) throw new RangeError(`clients must be a whole number from 1 to ${rslClientsMax}`);
   const clientIds = Array.from({ length: clients }, (_, i) => `c${i}`);
   const lossy = options.network === 'lossy';
+  const crashes = options.crashes ?? (options.bug !== undefined && rslRestartBugs.has(options.bug));
+  // A crash loop would keep any request from being answered: with crashes the model checks safety.
+  if (crashes && (options.liveness === true || lossy)) throw new RangeError('a model with crashes checks safety only: no liveness, no lossy links');
   const params: RslParams = { ...rslModelParams, ...options.params };
   const replicaIds = Array.from({ length: replicaCount }, (_, i) => `r${i}`);
   const config = { replicaIds };
@@ -423,14 +431,15 @@ export function rslModel(options: RslModelOptions = {}): Model<RslDistributedSta
 
   // Followers are interchangeable when no view changes (every ballot above 0 is r0's), each has
   // the same heartbeat bound, and the protocol is IronRSL's or a known variant of it.
-  const followersAlike = replicaCount > 2 && viewTestsMax === 0 && options.protocol === undefined &&
+  const followersAlike = replicaCount > 2 && viewTestsMax === 0 && !crashes && options.protocol === undefined &&
     replicaIds.every((_, i) => i === 0 || heartbeatsOf(i) === heartbeatsOf(1));
   const binding: DistributedBinding<RslConstants, ReplicaState<number>, RslMsg<number>> = {
     name: options.name ?? 'rsl',
     bounds: `${replicaCount} replicas, ${clients} client${clients === 1 ? '' : 's'} with ${requests} request${requests === 1 ? '' : 's'} each to ${clientTo === 'all' ? 'every replica' : 'the leader'}, ballot seqno <= ${ballotSeqnoMax}, ` +
       `slots < ${opnMax}, ${perReplica([viewTestsMax], 'view test')}, ${perReplica(replicaIds.map((_, i) => heartbeatsOf(i)), 'heartbeat')}, ` +
       `logLengthMax ${params.logLengthMax}` +
-      (lossy ? (options.lose === 'clients' ? ', lossy client links' : ', lossy links') : '') + (options.bug !== undefined ? `, bug ${options.bug}` : ''),
+      (lossy ? (options.lose === 'clients' ? ', lossy client links' : ', lossy links') : '') +
+      (crashes ? ', crashes and restarts of any replica or all at once' : '') + (options.bug !== undefined ? `, bug ${options.bug}` : ''),
     protocol,
     config: { config, params },
     hostIds: replicaIds,
@@ -479,8 +488,10 @@ export function rslModel(options: RslModelOptions = {}): Model<RslDistributedSta
       packetsMax: (clientTo === 'all' ? replicaCount : 1) * requests * clients,
     },
   };
-  const model = lossy && options.lose === 'clients' ? losingOnlyClientPackets(distributedModel(binding), new Set(clientIds)) : distributedModel(binding);
-  const eager = options.eagerLearners ?? (viewTestsMax === 0 && (!lossy || options.lose === 'clients') && options.protocol === undefined && options.bug !== 'learner-counts-twice');
+  const base = lossy && options.lose === 'clients' ? losingOnlyClientPackets(distributedModel(binding), new Set(clientIds)) : distributedModel(binding);
+  const model = crashes ? withCrashes(base, replicaIds, rslBugRestart<number>(options.bug)) : base;
+  // A restarted leader leaves its view (`checkSuspicion`), so with crashes 2bs carry several ballots.
+  const eager = options.eagerLearners ?? (viewTestsMax === 0 && !crashes && (!lossy || options.lose === 'clients') && options.protocol === undefined && options.bug !== 'learner-counts-twice');
   const learn = protocol.actions['process2b'];
   return eager && learn !== undefined ? withEagerLearners(model, replicaIds, learn, lossy) : model;
 }
@@ -532,6 +543,37 @@ function withEagerLearners(
         return;
       }
       model.successors(ds, emit);
+    },
+  };
+}
+
+/**
+ * `model` with crashes: in every state, besides its own steps, each replica may crash and restart
+ * (`crash(r)`), and so may all of them at once (`crashAll`), each becoming `restart` of its state.
+ * The network is untouched (packets in flight stay deliverable, as in IronFleet's network), so a
+ * crash is a stutter of the spec. The steps are never assumed fair.
+ */
+function withCrashes(
+  model: Model<RslDistributedState<number>>, replicaIds: readonly HostId[], restart: (s: ReplicaState<number>) => ReplicaState<number>,
+): Model<RslDistributedState<number>> {
+  const first = model.actions.length;
+  const all = first + replicaIds.length;
+  return {
+    ...model,
+    actions: [...model.actions, ...replicaIds.map((id) => `crash(${id})`), 'crashAll'],
+    successors: (ds, emit) => {
+      model.successors(ds, emit);
+      const everyone = new Map(ds.hosts);
+      replicaIds.forEach((id, i) => {
+        const s = ds.hosts.get(id);
+        if (s === undefined) return;
+        const t = restart(s);
+        everyone.set(id, t);
+        const hosts = new Map(ds.hosts);
+        hosts.set(id, t);
+        emit(first + i, { hosts, network: ds.network }, { host: id });
+      });
+      if (replicaIds.length > 1) emit(all, { hosts: everyone, network: ds.network });
     },
   };
 }

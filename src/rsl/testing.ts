@@ -10,7 +10,8 @@ import type { RslMsg } from './protocol/messages.js';
 import type { RslDistributedState } from './protocol/refinement.js';
 import { rslAbstraction, rslInvariants } from './protocol/refinement.js';
 import type { ReplicaState, RslAction, RslConstants, RslPacket } from './protocol/replica.js';
-import { broadcast, makeMaybeExecute, process2a, process2b, receivedOf, repliesOnExecution, rslProtocol, rslProtocolWith } from './protocol/replica.js';
+import { broadcast, makeMaybeExecute, process2a, process2b, receivedOf, replicaRestart, repliesOnExecution, rslProtocol, rslProtocolWith } from './protocol/replica.js';
+import { electionAfterRestart as electionAfterRestartForBug } from './protocol/election.js';
 import type { RslParams } from './protocol/types.js';
 import { balEq, ballotZero, defaultRslParams, isReplica, quorumSize } from './protocol/types.js';
 
@@ -303,7 +304,8 @@ export function executeWithoutSeqnoTest<A>(app: AppSpec<A>): RslAction<A> {
 }
 
 /** Known broken variants of the replica, by name. */
-export type RslBug = 'accept-below-promise' | 'ignore-1b-votes' | 'learner-counts-twice' | 'truncate-to-highest' | 'ignore-window' | 'execute-twice' | 'learner-ignores-2a-ballot' | 'vote-keeps-old-value';
+export type RslBug = 'accept-below-promise' | 'ignore-1b-votes' | 'learner-counts-twice' | 'truncate-to-highest' | 'ignore-window' | 'execute-twice' | 'learner-ignores-2a-ballot' | 'vote-keeps-old-value' |
+  'restart-forgets-1a';
 
 /** What each broken variant does, and which check sees it. */
 export const rslBugs: Readonly<Record<RslBug, string>> = {
@@ -315,7 +317,21 @@ export const rslBugs: Readonly<Record<RslBug, string>> = {
   'execute-twice': 'an executor without the seqno test runs a request that sits in two slots twice (executedPrefixesAgree)',
   'learner-ignores-2a-ballot': 'a learner keeps the batch of any 2a accepted in a slot, whatever its ballot, and decides with it (decisionIsChosen; it needs 3 replicas, 2 clients and a view change, past the bounds the tests model-check: caught in a scenario test)',
   'vote-keeps-old-value': 'an acceptor voting again in a slot raises the ballot but keeps its old batch (votesAre2as, after a view change with 3 replicas: caught in a scenario test)',
+  'restart-forgets-1a': 'a restarted replica forgets the ballot of its last 1a and leads that view again (maxBalLedByProposer, with crashes)',
 };
+
+/** Which broken variants are in the restart (`replicaRestart`) rather than in an action: they need crashes. */
+export const rslRestartBugs: ReadonlySet<RslBug> = new Set(['restart-forgets-1a']);
+
+/** What a crash and restart keeps of a replica, in broken variant `bug` (IronRSL's `replicaRestart` otherwise). */
+export function rslBugRestart<A>(bug: RslBug | undefined): (s: ReplicaState<A>) => ReplicaState<A> {
+  if (bug !== 'restart-forgets-1a') return replicaRestart;
+  return (s) => {
+    const t = replicaRestart(s);
+    const maxBallotISent1a = { seqno: 0, proposer: s.me };
+    return { ...t, proposer: { ...t.proposer, maxBallotISent1a, election: electionAfterRestartForBug(s.constants.params, s.acceptor.maxBal, maxBallotISent1a) } };
+  };
+}
 
 /** The protocol of broken variant `bug` for `app`. */
 export function rslBugProtocol<A>(app: AppSpec<A>, bug: RslBug): HostProtocol<RslConstants, ReplicaState<A>, RslMsg<A>> {
@@ -328,6 +344,8 @@ export function rslBugProtocol<A>(app: AppSpec<A>, bug: RslBug): HostProtocol<Rs
     case 'execute-twice': return rslProtocolWith(app, { maybeExecute: executeWithoutSeqnoTest(app) });
     case 'learner-ignores-2a-ballot': return rslProtocolWith(app, learnerIgnores2aBallot<A>());
     case 'vote-keeps-old-value': return rslProtocolWith(app, { process2a: voteKeepsOldValue<A>() });
+    case 'restart-forgets-1a':
+      return rslProtocol(app);
     default: return unreachable(bug, 'bug');
   }
 }
@@ -429,13 +447,14 @@ export class AckBeforeSyncReplica<S extends ServiceState = ServiceState> extends
 }
 
 /** Broken implementation variants of the simulator binding, by name. */
-export type RslImplBug = 'execute-twice' | 'accept-below-promise-impl' | 'accept-below-promise';
+export type RslImplBug = 'execute-twice' | 'accept-below-promise-impl' | 'accept-below-promise' | 'ack-before-sync';
 
 /** What each broken implementation variant does, and which check should catch it. */
 export const rslImplBugs: Readonly<Record<RslImplBug, string>> = {
   'execute-twice': 'executor runs a resent request again, implementation and protocol alike (spec check, linearizability)',
   'accept-below-promise-impl': 'acceptor takes a 2a below its promise, the implementation only (refinement monitor)',
   'accept-below-promise': 'acceptor takes a 2a below its promise, implementation and protocol alike (spec check)',
+  'ack-before-sync': 'replica sends its 1b or 2b before its promise or vote is synced, so a crash can lose it (spec check, linearizability, with crashes)',
 };
 
 /** The implementation host and the protocol its monitor checks it against, of broken variant `bug`. */
@@ -447,6 +466,7 @@ export function rslImplVariants(app: AppSpec<Uint8Array>, bug: RslImplBug): {
     case 'execute-twice': return { host: ExecuteTwiceReplica, protocol: rslProtocolWith(app, { maybeExecute: executeEveryRequest(app) }) };
     case 'accept-below-promise-impl': return { host: AcceptBelowPromiseReplica, protocol: rslProtocol(app) };
     case 'accept-below-promise': return { host: AcceptBelowPromiseReplica, protocol: rslProtocolWith(app, { process2a: acceptBelowPromise<Uint8Array>() }) };
+    case 'ack-before-sync': return { host: AckBeforeSyncReplica, protocol: rslProtocol(app) };
     default: return unreachable(bug, 'bug');
   }
 }

@@ -42,10 +42,15 @@ export interface PartitionFaults {
   readonly durationMsMax: number;
 }
 
-/** Host crashes: a Poisson process per host; a crashed host restarts after a drawn downtime. */
+/**
+ * Host crashes: a Poisson process per host, and one for the whole system in which every host
+ * crashes at the same instant (a power cut); a crashed host restarts after its own drawn downtime.
+ */
 export interface CrashFaults {
   /** Crashes per host per simulated second. */
   readonly ratePerHostPerSec: number;
+  /** Crashes of every host at once per simulated second. */
+  readonly allAtOnceRatePerSec: number;
   readonly downMsMin: number;
   readonly downMsMax: number;
 }
@@ -99,7 +104,7 @@ export const defaultDelay: DelayModel = { kind: 'uniform', minMs: 0.1, maxMs: 1 
 export const noFaults: FaultPlan = {
   network: { lossRate: 0, dupRate: 0, reorderRate: 0, reorderDelayMsMax: 20, delay: defaultDelay },
   partitions: { ratePerSec: 0, oneWayFraction: 0.5, durationMsMin: 10, durationMsMax: 300 },
-  crashes: { ratePerHostPerSec: 0, downMsMin: 5, downMsMax: 200 },
+  crashes: { ratePerHostPerSec: 0, allAtOnceRatePerSec: 0, downMsMin: 5, downMsMax: 200 },
   disk: { unsyncedLossRate: 0.5, tornWriteRate: 0, errorRate: 0 },
   clocks: { skewMsMax: 0, driftPpmMax: 0 },
 };
@@ -131,6 +136,7 @@ export function pickFaultPlan(prng: Prng, overrides: FaultOverrides = {}): Fault
     },
     crashes: {
       ratePerHostPerSec: prng.pick([0, 0, 0.2, 1]),
+      allAtOnceRatePerSec: 0,
       downMsMin: 5,
       downMsMax: prng.pick([50, 300]),
     },
@@ -144,7 +150,9 @@ export function pickFaultPlan(prng: Prng, overrides: FaultOverrides = {}): Fault
       driftPpmMax: prng.pick([0, 100, 2_000]),
     },
   };
-  return withOverrides(picked, overrides);
+  // Drawn last, so that every other choice a seed made before crashes of all at once existed stays.
+  const allAtOnce = prng.pick([0, 0, 0, 0.5, 2]);
+  return withOverrides({ ...picked, crashes: { ...picked.crashes, allAtOnceRatePerSec: allAtOnce } }, overrides);
 }
 
 /** `plan` with the parts set in `overrides` replaced, then checked for sane values. */
@@ -176,6 +184,7 @@ export function planProblem(plan: FaultPlan): string | null {
     ['partitions.ratePerSec', plan.partitions.ratePerSec, 'nonNegative'],
     ['partitions.durationMsMin', plan.partitions.durationMsMin, 'nonNegative'],
     ['crashes.ratePerHostPerSec', plan.crashes.ratePerHostPerSec, 'nonNegative'],
+    ['crashes.allAtOnceRatePerSec', plan.crashes.allAtOnceRatePerSec, 'nonNegative'],
     ['crashes.downMsMin', plan.crashes.downMsMin, 'nonNegative'],
     ['clocks.skewMsMax', plan.clocks.skewMsMax, 'nonNegative'],
     ['clocks.driftPpmMax', plan.clocks.driftPpmMax, 'nonNegative'],
@@ -218,7 +227,8 @@ export function describePlan(plan: FaultPlan): string {
     `loss ${n.lossRate}`, `dup ${n.dupRate}`, `reorder ${n.reorderRate} (<=${n.reorderDelayMsMax}ms)`, `delay ${delay}`,
     `partitions ${plan.partitions.ratePerSec}/s (${plan.partitions.durationMsMin}-${plan.partitions.durationMsMax}ms, ` +
       `${plan.partitions.oneWayFraction} one-way)`,
-    `crashes ${plan.crashes.ratePerHostPerSec}/host/s (down ${plan.crashes.downMsMin}-${plan.crashes.downMsMax}ms)`,
+    `crashes ${plan.crashes.ratePerHostPerSec}/host/s and ${plan.crashes.allAtOnceRatePerSec}/s of all at once ` +
+      `(down ${plan.crashes.downMsMin}-${plan.crashes.downMsMax}ms)`,
     `disk unsynced-loss ${plan.disk.unsyncedLossRate} torn ${plan.disk.tornWriteRate} errors ${plan.disk.errorRate}`,
     `clock skew <=${plan.clocks.skewMsMax}ms drift <=${plan.clocks.driftPpmMax}ppm`,
   ].join(', ');

@@ -60,6 +60,8 @@ export interface FaultCounts {
   oneWayPartitions: number;
   crashes: number;
   restarts: number;
+  /** Times every host of the service was down at once. */
+  allDown: number;
   unsyncedLost: number;
   unsyncedKept: number;
   tornWrites: number;
@@ -70,7 +72,7 @@ export interface FaultCounts {
 export function zeroFaultCounts(): FaultCounts {
   return {
     lost: 0, duplicated: 0, reordered: 0, partitionDrops: 0, partitions: 0, oneWayPartitions: 0,
-    crashes: 0, restarts: 0, unsyncedLost: 0, unsyncedKept: 0, tornWrites: 0, diskErrors: 0,
+    crashes: 0, restarts: 0, allDown: 0, unsyncedLost: 0, unsyncedKept: 0, tornWrites: 0, diskErrors: 0,
   };
 }
 
@@ -154,7 +156,8 @@ export function describePartition(oneWay: boolean, from: readonly string[], to: 
 /** Fault counts in one line. */
 export function describeCounts(c: FaultCounts): string {
   return `${c.lost} lost, ${c.duplicated} duplicated, ${c.reordered} reordered, ${c.partitionDrops} cut by partitions; ` +
-    `${c.partitions} partitions (${c.oneWayPartitions} one-way); ${c.crashes} crashes, ${c.restarts} restarts; ` +
+    `${c.partitions} partitions (${c.oneWayPartitions} one-way); ${c.crashes} crashes, ${c.restarts} restarts, ` +
+    `${c.allDown} times all down; ` +
     `disk: ${c.unsyncedLost} unsynced lost, ${c.unsyncedKept} kept, ${c.tornWrites} torn, ${c.diskErrors} errors`;
 }
 

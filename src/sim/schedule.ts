@@ -36,7 +36,9 @@ export const plannedFaultsMax = 10_000;
 /**
  * Draws the timed faults for `hosts` hosts (endpoint indexes 0..hosts-1, the ones that may crash)
  * and `endpoints` endpoints in all (partitions may separate clients too), within a fault window of
- * `windowUs`. Every restart and heal happens by the end of the window.
+ * `windowUs`. Every restart and heal happens by the end of the window. A crash of all hosts at
+ * once takes down each host that is up (each restarts after its own downtime); one already down
+ * stays down until the later of its restarts.
  */
 export function planFaults(plan: FaultPlan, prng: Prng, hosts: number, endpoints: number, windowUs: number): FaultSchedule {
   const crashes: PlannedCrash[] = [];
@@ -54,10 +56,10 @@ export function planFaults(plan: FaultPlan, prng: Prng, hosts: number, endpoints
       t = restartUs;
     }
   }
-  crashes.sort((a, b) => a.crashUs - b.crashUs || a.host - b.host);
 
   const partitions: PlannedPartition[] = [];
   const partitionPrng = prng.fork();
+
   const p = plan.partitions;
   if (p.ratePerSec > 0 && endpoints >= 2) {
     let t = 0;
@@ -76,7 +78,39 @@ export function planFaults(plan: FaultPlan, prng: Prng, hosts: number, endpoints
       });
     }
   }
-  return { crashes, partitions };
+  // Its own stream, forked after the others, so adding it moved no other fault.
+  const allPrng = prng.fork();
+  const allRate = plan.crashes.allAtOnceRatePerSec;
+  if (allRate > 0 && hosts > 0) {
+    let t = 0;
+    for (let k = 0; k < plannedFaultsMax; k++) {
+      t += exponentialUs(allPrng, allRate);
+      if (t >= windowUs) break;
+      for (let h = 0; h < hosts; h++) {
+        const downUs = Math.round(1000 * (plan.crashes.downMsMin + allPrng.nextFloat() * (plan.crashes.downMsMax - plan.crashes.downMsMin)));
+        crashes.push({ host: h, crashUs: t, restartUs: Math.min(t + Math.max(1, downUs), windowUs) });
+      }
+    }
+  }
+  return { crashes: mergeDowntimes(crashes), partitions };
+}
+
+/**
+ * The crashes with each host's overlapping downtimes merged (a host down already is not crashed
+ * again, and restarts at the later restart), sorted by time and host.
+ */
+function mergeDowntimes(crashes: readonly PlannedCrash[]): PlannedCrash[] {
+  const byHost = [...crashes].sort((a, b) => a.host - b.host || a.crashUs - b.crashUs);
+  const out: PlannedCrash[] = [];
+  for (const c of byHost) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.host === c.host && c.crashUs <= last.restartUs) {
+      out[out.length - 1] = { ...last, restartUs: Math.max(last.restartUs, c.restartUs) };
+    } else {
+      out.push(c);
+    }
+  }
+  return out.sort((a, b) => a.crashUs - b.crashUs || a.host - b.host);
 }
 
 /** A gap of a Poisson process with `ratePerSec` events per second, in whole microseconds (at least 1). */

@@ -769,6 +769,7 @@ class Run<P, M, C, O, R, S> {
     e.busyUntilUs = 0;
     const outcomes = e.disk.crash();
     this.counts.crashes++;
+    if (this.endpoints.every((x) => x.isClient || !x.up)) this.counts.allDown++;
     for (const o of outcomes) {
       if (o.outcome === 'lost') this.counts.unsyncedLost++;
       else if (o.outcome === 'torn') this.counts.tornWrites++;

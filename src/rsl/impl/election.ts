@@ -85,7 +85,12 @@ export class ElectionImpl {
 
   /** Moves to the successor view on a quorum of suspicions; false when there is none. */
   checkQuorumOfSuspicions(config: RslConfig, nowMs: number): boolean {
-    if (this.suspectors.size < quorumSize(config) || this.currentView.seqno >= this.params.integerMax) return false;
+    return this.suspectors.size >= quorumSize(config) && this.leaveView(config, nowMs);
+  }
+
+  /** Moves to the successor view; false at the ballot bound. */
+  leaveView(config: RslConfig, nowMs: number): boolean {
+    if (this.currentView.seqno >= this.params.integerMax) return false;
     this.enterView(successorView(this.currentView, config.replicaIds.length), new Set(), nowMs);
     return true;
   }

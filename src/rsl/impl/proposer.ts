@@ -53,6 +53,12 @@ export class ProposerImpl {
     return view.proposer === me && balLt(this.maxBallotISent1a, view);
   }
 
+  /** Whether this replica leads its view but can never run it (`proposerCannotLeadView`: its 1a was sent before a restart). */
+  cannotLeadView(me: ReplicaIndex): boolean {
+    const view = this.election.currentView;
+    return this.currentState === 0 && view.proposer === me && !balLt(this.maxBallotISent1a, view);
+  }
+
   /** Starts phase 1 of the current view (the caller checked `canEnterNewView`). */
   enterNewView(): void {
     this.currentState = 1;

@@ -1,7 +1,7 @@
 import type { RequestList } from './request-list.js';
 import { appended, concatenated, holdsRequest, withoutSuperseded } from './request-list.js';
 import type { Ballot, ReplicaIndex, Request, RequestBatch, RslConfig, RslParams } from './types.js';
-import { addSat, balEq, balLt, initialView, quorumSize, successorView } from './types.js';
+import { addSat, balEq, balLt, balMax, initialView, quorumSize, successorView } from './types.js';
 
 /**
  * The election (docs/rsl.md §4.1, IronFleet's `Election.i.dfy`): which view this replica believes
@@ -124,6 +124,21 @@ export function electionCheckViewTimeout(e: ElectionState, params: RslParams, me
  * `ElectionStateCheckForQuorumOfViewSuspicions`); null without a quorum or at the ballot bound.
  */
 export function electionCheckQuorumOfSuspicions(e: ElectionState, config: RslConfig, params: RslParams, nowMs: number): ElectionState | null {
-  if (e.suspectors.size < quorumSize(config) || e.currentView.seqno >= params.integerMax) return null;
+  if (e.suspectors.size < quorumSize(config)) return null;
+  return electionLeaveView(e, config, params, nowMs);
+}
+
+/**
+ * The election a replica restarts with **[ours]**: initial, but in the highest view its durable
+ * ballots name (its promise, its last 1a), so that a restart of every replica resumes near the
+ * views they were in instead of climbing from the first view, one doubled epoch per view.
+ */
+export function electionAfterRestart(params: RslParams, maxBal: Ballot, maxBallotISent1a: Ballot): ElectionState {
+  return { ...electionInit(params), currentView: balMax(initialView, balMax(maxBal, maxBallotISent1a)) };
+}
+
+/** The successor view, entered at `nowMs`; null at the ballot bound. */
+export function electionLeaveView(e: ElectionState, config: RslConfig, params: RslParams, nowMs: number): ElectionState | null {
+  if (e.currentView.seqno >= params.integerMax) return null;
   return enterView(e, params, successorView(e.currentView, config.replicaIds.length), new Set(), nowMs);
 }

@@ -79,6 +79,17 @@ export function proposerStepDown(p: ProposerState, election: ElectionState): Pro
 }
 
 /**
+ * Whether replica `me` leads its current view but can never run it **[ours]**: it is in neither
+ * phase and already sent a 1a at or above the view's ballot, which only happens when the 1a was
+ * sent before a crash (the ballot survives, the phase does not). A second run of phase 1 at that
+ * ballot could propose a slot a second, different value in one ballot, so the view is lost for it.
+ */
+export function proposerCannotLeadView(p: ProposerState, me: ReplicaIndex): boolean {
+  const view = p.election.currentView;
+  return p.currentState === 0 && view.proposer === me && !balLt(p.maxBallotISent1a, view);
+}
+
+/**
  * Phase 1 start (IronFleet's `LProposerMaybeEnterNewViewAndSend1a`): null unless this replica
  * leads its current view and has not sent a 1a for it. The new leader queues every request it
  * heard of and has not executed; the caller broadcasts the 1a.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Cluster, counterApp, rslBugProtocol } from '../testing.js';
+import { replicaRestart } from './replica.js';
 import type { RslMsg } from './messages.js';
 
 // Scenario tests: replicas driven by hand through IronRSL's normal case, the reply cache, a view
@@ -413,5 +414,35 @@ describe('IronRSL replica: a broken acceptor vote, caught by the invariants', ()
     if (out === undefined || !('state' in out)) throw new Error('the broken acceptor refused');
     c.hosts.set('r0', out.state);
     expect(c.failingInvariants()).toEqual(['votesAre2as']);
+  });
+});
+
+describe('IronRSL replica: restart after a crash', () => {
+  it('keeps the promise, votes, last 1a and executor, resumes in the view its ballots name, and a leader that cannot run it leaves it at once [ours]', () => {
+    const c = elected();
+    c.clientSends('c1', 'r0', request(1, 5));
+    c.deliver('request', 'processRequest');
+    c.act('r0', 'maybeNominate', { nowMs: 100 });
+    c.act('r0', 'maybeNominate', { nowMs: 110 });
+    c.deliver('2a', 'process2a');
+    const before = c.host('r0');
+    const after = replicaRestart(before);
+    expect(after.acceptor.maxBal).toEqual(before.acceptor.maxBal);
+    expect(after.acceptor.votes).toBe(before.acceptor.votes);
+    expect(after.acceptor.votes.size).toBe(1);
+    expect(after.proposer.maxBallotISent1a).toEqual({ seqno: 1, proposer: 0 });
+    expect(after.proposer.currentState).toBe(0);
+    expect(after.learner.unexecuted.size).toBe(0);
+    expect(after.executor.opsComplete).toBe(before.executor.opsComplete);
+    expect(after.proposer.election.currentView).toEqual({ seqno: 1, proposer: 0 });
+    c.hosts.set('r0', after);
+    // Its 1a of view 1.0 went out before the crash: running phase 1 again could propose a slot twice.
+    expect(c.tryAct('r0', 'maybeEnterNewView')).toBe('not the leader of a view without a 1a');
+    c.act('r0', 'checkSuspicion', { nowMs: 0 });
+    expect(c.host('r0').proposer.election.currentView).toEqual({ seqno: 1, proposer: 1 });
+    // A follower restarted the same way waits for a quorum of suspicions, as before.
+    c.hosts.set('r1', replicaRestart(c.host('r1')));
+    expect(c.host('r1').proposer.election.currentView).toEqual({ seqno: 1, proposer: 0 });
+    expect(c.tryAct('r1', 'checkSuspicion', { nowMs: 0 })).toBe('no quorum of suspicions');
   });
 });

@@ -6,7 +6,7 @@ import type { AcceptorState } from './acceptor.js';
 import {
   acceptorInit, acceptorProcess1a, acceptorProcess2a, acceptorProcessHeartbeat, acceptorTruncateBasedOnCheckpoints, acceptorTruncateLog,
 } from './acceptor.js';
-import { electionCheckQuorumOfSuspicions, electionCheckViewTimeout, electionProcessHeartbeat, electionRecordExecution, electionRecordRequest } from './election.js';
+import { electionAfterRestart, electionCheckQuorumOfSuspicions, electionCheckViewTimeout, electionLeaveView, electionProcessHeartbeat, electionRecordExecution, electionRecordRequest } from './election.js';
 import type { ExecutorState } from './executor.js';
 import {
   executorApplySupply, executorCachedReply, executorCanSupply, executorExecute, executorInit, executorMakeDecision,
@@ -16,7 +16,7 @@ import { learnerForgetBefore, learnerForgetDecision, learnerInit, learnerProcess
 import type { RslMsg, RslMsgOf, RslMsgType } from './messages.js';
 import type { ProposerState } from './proposer.js';
 import {
-  proposerEnterNewView, proposerEnterPhase2, proposerInit, proposerNominate, proposerProcess1b, proposerQueueRequest, proposerStepDown,
+  proposerCannotLeadView, proposerEnterNewView, proposerEnterPhase2, proposerInit, proposerNominate, proposerProcess1b, proposerQueueRequest, proposerStepDown,
   proposerTakes1b,
 } from './proposer.js';
 import type { Opn, ReplicaIndex, Request, RslConfig, RslParams } from './types.js';
@@ -69,6 +69,35 @@ export function replicaInit<A>(app: AppSpec<A>, constants: RslConstants, me: Hos
     acceptor: acceptorInit(constants.config.replicaIds.length),
     learner: learnerInit(),
     executor: executorInit(app),
+  };
+}
+
+/**
+ * Replica `s` after a crash and restart (docs/rsl.md §7, durable state): what it wrote before
+ * sending anything that depends on it survives, and everything else starts from its initial value.
+ * Kept: the acceptor's promise (`maxBal`), votes and truncation point; the proposer's last 1a
+ * ballot (a restarted leader must never run phase 1 at a ballot again); the executor's position,
+ * app state, reply cache and `maxBalReflected` (its next decision is relearnt). Lost: the election
+ * (it resumes in the highest view those ballots name, `electionAfterRestart`), the proposer's
+ * phase, queue and 1bs, the learner, the acceptor's record of others' checkpoints, the timers.
+ *
+ * This is a crash after the last step's writes were synced, which a host on the event loop
+ * guarantees for everything a sent packet depends on. The implementation's executor may restart
+ * further back (its log is synced lazily, and before every heartbeat), never behind the position
+ * its last heartbeat reported: the model checks the crash that keeps it, the simulator the others.
+ */
+export function replicaRestart<A>(s: ReplicaState<A>): ReplicaState<A> {
+  const { params, config } = s.constants;
+  const a = s.acceptor;
+  const maxBallotISent1a = s.proposer.maxBallotISent1a;
+  return {
+    constants: s.constants,
+    me: s.me,
+    nextHeartbeatTime: 0,
+    proposer: { ...proposerInit(params, s.me), maxBallotISent1a, election: electionAfterRestart(params, a.maxBal, maxBallotISent1a) },
+    acceptor: { ...acceptorInit(config.replicaIds.length), maxBal: a.maxBal, votes: a.votes, logTruncationPoint: a.logTruncationPoint },
+    learner: learnerInit(),
+    executor: s.executor.nextOp.known ? { ...s.executor, nextOp: { known: false } } : s.executor,
   };
 }
 
@@ -335,10 +364,18 @@ export const checkViewTimeout = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<
   return step({ ...s, proposer: { ...s.proposer, election } });
 };
 
-/** A quorum of suspicions (IronFleet's `LReplicaNextReadClockCheckForQuorumOfViewSuspicions`): next view. Reads the clock. */
+/**
+ * A quorum of suspicions (IronFleet's `LReplicaNextReadClockCheckForQuorumOfViewSuspicions`): next
+ * view. Also **[ours]**: a replica leading a view it can never run (`proposerCannotLeadView`, after
+ * a restart) moves on at once, and its heartbeats carry the others along, instead of everyone
+ * waiting out a doubled epoch for a leader that will never propose. Reads the clock.
+ */
 export const checkSuspicion = <A>(s: ReplicaState<A>, input: HostInput<RslMsg<A>>): ReturnType<RslAction<A>> => {
   if (input.nowMs === undefined) return notEnabled('no clock reading');
-  const election = electionCheckQuorumOfSuspicions(s.proposer.election, s.constants.config, s.constants.params, input.nowMs);
+  const { config, params } = s.constants;
+  const e = s.proposer.election;
+  const election = electionCheckQuorumOfSuspicions(e, config, params, input.nowMs) ??
+    (proposerCannotLeadView(s.proposer, s.me) ? electionLeaveView(e, config, params, input.nowMs) : null);
   if (election === null) return notEnabled('no quorum of suspicions');
   return step({ ...s, proposer: proposerStepDown(s.proposer, election) });
 };
