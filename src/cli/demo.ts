@@ -4,11 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CommandIo, CommandSpec } from './args.js';
 import { runCommand } from './args.js';
-import { freeLoopbackPorts } from '../net/testkit.js';
 import { spawnIronfleet, type ServerProcess } from './cluster.js';
-import { run as certs } from './certs.js';
 import { RslWorkload, formatSummary } from './rsl.js';
-import { loadServiceFile } from '../net/service-file.js';
+import { makeLocalService } from './local-service.js';
 import { checkHistory } from '../lin/check.js';
 import { kvModel } from '../lin/models/kv.js';
 import type { Model } from '../lin/model.js';
@@ -72,17 +70,12 @@ function runLock(argv: readonly string[], io: CommandIo): Promise<number> {
     };
 
     try {
-      const ports = await freeLoopbackPorts(3);
-      const certErrors: string[] = [];
-      const made = await certs(['--out', dir, '--name', 'demo', '--type', 'lock', ...ports.flatMap((p) => ['--server', `127.0.0.1:${p}`])],
-        { out: () => undefined, err: (l) => certErrors.push(l) });
-      if (made !== 0) throw new Error(`ironfleet certs failed: ${certErrors.join(' | ')}`);
-      const servicePath = join(dir, 'demo.lock.service.json');
+      const { ports, servicePath, privatePath } = await makeLocalService(dir, 'demo', 'lock');
       io.out(`IronLock demo: 3 servers on 127.0.0.1 ports ${ports.join(', ')}, TLS 1.3 with pinned Ed25519 keys,`);
       io.out(`every step checked by the refinement monitor; files in ${dir}`);
       const start = (i: number): ServerProcess => {
         const name = `server${i}`;
-        const p = spawnIronfleet(name, ['lock', 'serve', servicePath, join(dir, `demo.lock.${name}.private.json`),
+        const p = spawnIronfleet(name, ['lock', 'serve', servicePath, privatePath(name),
           '--data-dir', join(dir, `${name}.data`), '--checked'], onLine);
         servers.set(name, p);
         return p;
@@ -224,19 +217,12 @@ function runRsl(argv: readonly string[], io: CommandIo): Promise<number> {
     };
     let workload: RslWorkload | null = null;
     try {
-      const ports = await freeLoopbackPorts(3);
-      const certErrors: string[] = [];
-      const made = await certs(['--out', dir, '--name', 'demo', '--type', 'rsl', ...ports.flatMap((p) => ['--server', `127.0.0.1:${p}`])],
-        { out: () => undefined, err: (l) => certErrors.push(l) });
-      if (made !== 0) throw new Error(`ironfleet certs failed: ${certErrors.join(' | ')}`);
-      const servicePath = join(dir, 'demo.rsl.service.json');
-      const service = loadServiceFile(servicePath);
-      if (!service.ok) throw new Error(`cannot read the service file just written: ${service.error.file}`);
+      const { ports, servicePath, service, privatePath } = await makeLocalService(dir, 'demo', 'rsl');
       io.out(`IronRSL demo: 3 replicas of a key-value store on 127.0.0.1 ports ${ports.join(', ')}, TLS 1.3 with pinned`);
       io.out(`Ed25519 keys, every step checked by the refinement monitor; ${threads} client sessions; files in ${dir}`);
       for (const i of [3, 1, 2]) {
         const name = `server${i}`;
-        servers.set(name, spawnIronfleet(name, ['rsl', 'serve', servicePath, join(dir, `demo.rsl.${name}.private.json`),
+        servers.set(name, spawnIronfleet(name, ['rsl', 'serve', servicePath, privatePath(name),
           '--app', 'kv', '--checked', '--data-dir', join(dir, `${name}.data`)], onLine));
       }
       const deadline = Date.now() + timeoutMs;
@@ -249,7 +235,7 @@ function runRsl(argv: readonly string[], io: CommandIo): Promise<number> {
       };
       const all = [...servers.values()];
       await waitUntil(() => all.every((p) => p.lines.some((l) => l.startsWith('ready'))), 'the replicas to start', all);
-      const w = new RslWorkload({ service: service.value, app: 'kv', threads, setFraction: 0.3, deleteFraction: 0.05, keys: 32 });
+      const w = new RslWorkload({ service, app: 'kv', threads, setFraction: 0.3, deleteFraction: 0.05, keys: 32 });
       workload = w;
       w.start();
       const workStart = Date.now();

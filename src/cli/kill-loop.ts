@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Prng } from '../core/prng.js';
 import { errorText } from '../core/errors.js';
-import { freeLoopbackPorts } from '../net/testkit.js';
-import { loadServiceFile, type ServiceConfig } from '../net/service-file.js';
+import type { ServiceConfig } from '../net/service-file.js';
 import { RslClient } from '../rsl/client.js';
 import { kvGet, kvLinInput, kvLinOutput } from '../apps/kv.js';
 import { checkHistory } from '../lin/check.js';
@@ -13,7 +12,7 @@ import { kvModel } from '../lin/models/kv.js';
 import type { Model } from '../lin/model.js';
 import type { HistoryEvent } from '../lin/types.js';
 import { spawnIronfleet, type ServerProcess } from './cluster.js';
-import { run as certs } from './certs.js';
+import { makeLocalService } from './local-service.js';
 import { RslWorkload, formatSummary, type RslWorkloadSummary } from './rsl.js';
 
 /**
@@ -129,19 +128,11 @@ export async function rslKillLoop(o: KillLoopOptions): Promise<KillLoopReport> {
   let workload: RslWorkload | null = null;
   const problems: string[] = [];
   try {
-    const ports = await freeLoopbackPorts(3);
-    const certErrors: string[] = [];
-    const made = await certs(['--out', dir, '--name', 'loop', '--type', 'rsl', ...ports.flatMap((p) => ['--server', `127.0.0.1:${p}`])],
-      { out: () => undefined, err: (l) => certErrors.push(l) });
-    if (made !== 0) throw new Error(`ironfleet certs failed: ${certErrors.join(' | ')}`);
-    const servicePath = join(dir, 'loop.rsl.service.json');
-    const loaded = loadServiceFile(servicePath);
-    if (!loaded.ok) throw new Error(`cannot read the service file just written: ${loaded.error.file}`);
-    const service = loaded.value;
+    const { servicePath, service, privatePath } = await makeLocalService(dir, 'loop', 'rsl');
     const dataDir = (name: string): string => join(dir, `${name}.data`);
     const serve = (name: string, restart = false): ServerProcess => {
       if (restart && o.variant === 'restart-empty') rmSync(dataDir(name), { recursive: true, force: true });
-      const p = spawnIronfleet(name, ['rsl', 'serve', servicePath, join(dir, `loop.rsl.${name}.private.json`), '--app', 'kv',
+      const p = spawnIronfleet(name, ['rsl', 'serve', servicePath, privatePath(name), '--app', 'kv',
         '--data-dir', dataDir(name), ...(o.checked ? ['--checked'] : [])]);
       servers.set(name, p);
       return p;

@@ -8,7 +8,8 @@ import type { ExecutorState } from '../protocol/executor.js';
 import type { ReplicaState, RslConstants } from '../protocol/replica.js';
 import { withinLearnerWindow } from '../protocol/replica.js';
 import type { Ballot, Opn, ReplicaIndex, RequestBatch } from '../protocol/types.js';
-import { addSat, balEq, balMax, initialView, quorumSize, replicaIndex } from '../protocol/types.js';
+import { addSat, balEq, quorumSize, replicaIndex } from '../protocol/types.js';
+import { viewAfterRestart } from '../protocol/election.js';
 import type { ServiceFactory, ServiceState } from '../service.js';
 import type { RslImplMsg } from '../wire.js';
 import { rslWireProblems, SessionClientIds } from '../wire.js';
@@ -74,8 +75,7 @@ export class RslReplica<S extends ServiceState = ServiceState> implements ImplHo
     if (recovered !== null) {
       this.acceptor.restore(recovered);
       this.proposer.maxBallotISent1a = recovered.maxBallotISent1a;
-      // `electionAfterRestart`: resume in the highest view the durable ballots name.
-      this.proposer.election.currentView = balMax(initialView, balMax(recovered.maxBal, recovered.maxBallotISent1a));
+      this.proposer.election.currentView = viewAfterRestart(recovered.maxBal, recovered.maxBallotISent1a);
     }
     if (recoveredExecutor !== null) {
       const restored = this.executor.restore(recoveredExecutor.checkpoint);

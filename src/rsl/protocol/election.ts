@@ -134,7 +134,12 @@ export function electionCheckQuorumOfSuspicions(e: ElectionState, config: RslCon
  * views they were in instead of climbing from the first view, one doubled epoch per view.
  */
 export function electionAfterRestart(params: RslParams, maxBal: Ballot, maxBallotISent1a: Ballot): ElectionState {
-  return { ...electionInit(params), currentView: balMax(initialView, balMax(maxBal, maxBallotISent1a)) };
+  return { ...electionInit(params), currentView: viewAfterRestart(maxBal, maxBallotISent1a) };
+}
+
+/** The view a restarted replica resumes in: the highest its durable ballots name, at least the first. */
+export function viewAfterRestart(maxBal: Ballot, maxBallotISent1a: Ballot): Ballot {
+  return balMax(initialView, balMax(maxBal, maxBallotISent1a));
 }
 
 /** The successor view, entered at `nowMs`; null at the ballot bound. */
