@@ -7,7 +7,7 @@
  * the same with `--checked` replicas, and with `--data-dir` (every vote fsynced before its 2b,
  * group commit). The knee is the highest throughput whose p99 is under `kneeP99MsMax`.
  */
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, fdatasync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Benchmark, BenchFigure, BenchOptions } from './types.js';
@@ -160,6 +160,35 @@ async function measurePoint(
   }
 }
 
+/** Bytes appended to each file before each sync of the disk benchmark: about one vote of a small batch. */
+const diskAppendBytes = 200;
+
+/**
+ * What one fdatasync costs on the disk the durable curve runs on, as the three replicas meet it:
+ * three files in `dir` (one per replica), each appended `diskAppendBytes` and synced, the three
+ * syncs at once, `rounds` times. Returns the p50 and p99 of one round, in ms: a floor under every
+ * durable request's latency (a quorum's votes are synced before the request is decided).
+ */
+async function measureDiskSyncs(dir: string, rounds: number): Promise<{ p50Ms: number; p99Ms: number }> {
+  const fds = [0, 1, 2].map((i) => openSync(join(dir, `disk-sync-${i}`), 'a', 0o600));
+  const chunk = new Uint8Array(diskAppendBytes).fill(1);
+  const roundMs = new Float64Array(rounds);
+  try {
+    for (let r = 0; r < rounds; r++) {
+      const t0 = performance.now();
+      for (const fd of fds) writeSync(fd, chunk);
+      await Promise.all(fds.map((fd) => new Promise<void>((resolve, reject) => {
+        fdatasync(fd, (e) => (e === null ? resolve() : reject(e)));
+      })));
+      roundMs[r] = performance.now() - t0;
+    }
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+  const sorted = roundMs.sort();
+  return { p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99) };
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -238,6 +267,16 @@ export const benchmark: Benchmark = {
     const curves = new Map<CurveMode, Point[]>();
     try {
       for (const mode of ['unchecked', 'checked', 'durable'] as const) {
+        if (mode === 'durable') {
+          const rounds = options.quick ? 100 : 1000;
+          const disk = await measureDiskSyncs(dir, rounds);
+          options.progress(`disk: three ${diskAppendBytes}-byte appends synced at once, p50 ${disk.p50Ms.toFixed(2)} ms, p99 ${disk.p99Ms.toFixed(2)} ms`);
+          figures.push({
+            name: 'disk: three files appended and fdatasynced at once (one per replica), p50', value: Math.round(disk.p50Ms * 100) / 100, unit: 'ms',
+            detail: `p99 ${disk.p99Ms.toFixed(2)} ms over ${rounds} rounds of ${diskAppendBytes}-byte appends, in ${tmpdir()}: ` +
+              'the floor under a durable request\'s latency, since a quorum\'s votes are synced before it is decided',
+          });
+        }
         const points = await runCurve(dir, mode, outstandings, warmupMs, windowMs, options);
         curves.set(mode, points);
         for (const p of points) {

@@ -9,7 +9,7 @@ import { assert } from '../core/assert.js';
 import type { Transport } from './transport.js';
 import { startServerTransport } from './transport.js';
 import type { StepRecord } from './event-loop.js';
-import { HostEventLoop } from './event-loop.js';
+import { HostEventLoop, commitsInFlightMax } from './event-loop.js';
 import { FileStore } from './file-store.js';
 import { FakeTransport as GenericFakeTransport, loopbackService, stringCodec, waitFor } from './testkit.js';
 
@@ -208,12 +208,16 @@ describe('host event loop', () => {
   });
 
   describe('group commit', () => {
-    /** A host that logs each packet with an append and a sync, then acknowledges it. */
+    /** A host that logs each packet with an append and a sync, then acknowledges it; a query ('q…') it answers from memory. */
     class LoggingHost implements ImplHost<number, string> {
       logged = 0;
       step(env: HostEnvironment<string>): StepReport {
         const packet = env.receive();
         if (packet === null) return { action: null };
+        if (packet.msg.startsWith('q')) {
+          env.send(packet.src, `answer ${packet.msg}`);
+          return { action: 'answer' };
+        }
         this.logged++;
         const appended = env.disk.append('log', Buffer.from(`${packet.msg};`));
         assert(appended.ok && env.disk.sync().ok, 'a deferred sync succeeds');
@@ -272,7 +276,7 @@ describe('host event loop', () => {
       expect(disk.syncs).toBe(2);
     });
 
-    it('keeps stepping while a sync waits for the disk, and commits the turns that ended meanwhile with the next sync', async () => {
+    it('keeps stepping while syncs wait for the disk, overlaps two, and sends their packets in the order they started', async () => {
       const transport = new FakeTransport();
       const disk = new MemoryStore() as MemoryStore & { syncAsync(): Promise<ReturnType<MemoryStore['sync']>> };
       const finishers: (() => void)[] = [];
@@ -287,22 +291,48 @@ describe('host event loop', () => {
       await nextTurn();
       transport.deliver('peer', 'a');
       await nextTurn();
-      // The first sync is in flight: its turn's ack waits, and the host takes the next packets.
       expect(covered).toEqual(['a;']);
+      // The first sync is in flight: the next turn starts a second one, which covers its appends.
       transport.deliver('peer', 'b');
       transport.deliver('peer', 'c');
       await nextTurn();
-      expect(host.logged).toBe(3);
-      expect(transport.sent).toEqual([]);
-      finishers.shift()?.();
-      await nextTurn();
-      // The first sync released only its own turn's ack, and a second sync covers b and c.
-      expect(transport.sent.map((p) => p.msg)).toEqual(['ack a']);
       expect(covered).toEqual(['a;', 'a;b;c;']);
-      finishers.shift()?.();
+      // With commitsInFlightMax (2) in flight, a third turn's append waits for one to finish.
+      expect(commitsInFlightMax).toBe(2);
+      transport.deliver('peer', 'd');
+      await nextTurn();
+      expect(host.logged).toBe(4);
+      expect(covered).toHaveLength(2);
+      expect(transport.sent).toEqual([]);
+      // The second sync finishing first releases nothing: its packets follow the first's.
+      finishers[1]?.();
+      await nextTurn();
+      expect(transport.sent).toEqual([]);
+      finishers[0]?.();
       await nextTurn();
       expect(transport.sent.map((p) => p.msg)).toEqual(['ack a', 'ack b', 'ack c']);
-      expect(finishers).toEqual([]);
+      expect(covered).toEqual(['a;', 'a;b;c;', 'a;b;c;d;']);
+      finishers[2]?.();
+      await nextTurn();
+      expect(transport.sent.map((p) => p.msg)).toEqual(['ack a', 'ack b', 'ack c', 'ack d']);
+      expect(finishers).toHaveLength(3);
+    });
+
+    it('sends the packets of a step that asked for no sync at the end of its turn, while syncs are in flight', async () => {
+      const transport = new FakeTransport();
+      const disk = new MemoryStore() as MemoryStore & { syncAsync(): Promise<ReturnType<MemoryStore['sync']>> };
+      const finishers: (() => void)[] = [];
+      disk.syncAsync = () => new Promise((resolve) => finishers.push(() => resolve(disk.sync())));
+      start(new LoggingHost(), transport, { disk });
+      await nextTurn();
+      transport.deliver('peer', 'a');
+      transport.deliver('peer', 'q1');
+      await nextTurn();
+      // The query's answer depends on no write; the log's ack waits for its sync.
+      expect(transport.sent.map((p) => p.msg)).toEqual(['answer q1']);
+      finishers.shift()?.();
+      await nextTurn();
+      expect(transport.sent.map((p) => p.msg)).toEqual(['answer q1', 'ack a']);
     });
 
     it('sends nothing from a turn whose sync fails, and stops the host', async () => {

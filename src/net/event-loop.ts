@@ -11,11 +11,12 @@
  * accepted it), so a rejected step never puts a packet on the wire.
  *
  * Group commit (src/net/group-commit.ts): the host's disk is wrapped so that a sync after appends
- * waits for the end of the turn; the turn's accepted sends are held until one sync has made every
- * write of the turn durable, and are dropped, and the host stopped, if that sync fails. The sync
- * waits for the disk off the thread (`syncAsync`), one at a time, while the host keeps stepping:
- * the turns that end while one is in flight are committed together by the next. A turn whose
- * steps asked for no sync sends its packets at its end.
+ * waits for the end of the turn; the sends of the turn's steps that asked for a sync are held
+ * until one commit has made every write of the turn durable, and are dropped, and the host
+ * stopped, if that commit fails. A commit waits for the disk off the thread (`syncAsync`) while
+ * the host keeps stepping; up to `commitsInFlightMax` overlap, each covering what was written
+ * before it started, and their packets leave in the order the commits started. The sends of a
+ * step that asked for no sync leave at the end of its turn.
  */
 import { errorText } from '../core/errors.js';
 import type { HostId, Packet } from '../framework/types.js';
@@ -30,6 +31,12 @@ import type { Logger } from './log.js';
 import { stderrLogger } from './log.js';
 import { shortId } from './identity.js';
 import { GroupCommitStore } from './group-commit.js';
+
+/** A send held by the loop. */
+interface Send<M> {
+  readonly dst: HostId;
+  readonly msg: M;
+}
 
 /** One step as the loop saw it. */
 export interface StepRecord<M> {
@@ -79,6 +86,12 @@ export interface HostEventLoopOptions<P, M> {
 export const defaultReceiveQueueLengthMax = 4096;
 /** The default number of steps per turn. */
 export const defaultStepsPerTurnMax = 256;
+/**
+ * Most commits waiting for the disk at once. A turn that ends while one is in flight starts its
+ * own rather than waiting for it to finish (which would put up to two sync times on every
+ * durable send); libuv's four threads take two commits of two files each.
+ */
+export const commitsInFlightMax = 2;
 /** setTimeout's largest delay; later wake-ups are re-armed when it fires. */
 const timerDelayMsMax = 0x7fff_ffff;
 
@@ -93,12 +106,14 @@ export class HostEventLoop<P, M> {
   readonly done: Promise<StopReason>;
   private resolveDone: (reason: StopReason) => void = () => {};
   private readonly queue: BoundedQueue<Packet<M>>;
-  /** The current step's sends, moved to `held` once the step is accepted. */
-  private readonly outbox: { dst: HostId; msg: M }[] = [];
-  /** The accepted steps' sends since the last commit started, released after the next one. */
-  private held: { dst: HostId; msg: M }[] = [];
-  /** Whether a commit is waiting for the disk. */
-  private committing = false;
+  /** The current step's sends, moved to `ready` or `held` once the step is accepted. */
+  private readonly outbox: Send<M>[] = [];
+  /** The sends of this turn's accepted steps that asked for no sync, sent at its end. */
+  private ready: Send<M>[] = [];
+  /** The sends of accepted steps that asked for a sync, since the last commit started: released after the next one. */
+  private held: Send<M>[] = [];
+  /** Commits waiting for the disk, oldest first, each with the sends it releases. */
+  private readonly commits: { readonly sends: Send<M>[]; done: boolean }[] = [];
   /** The host's disk, with syncs after appends deferred to the end of the turn. */
   private readonly disk: GroupCommitStore;
   private readonly env: JournalingEnvironment<M>;
@@ -174,7 +189,9 @@ export class HostEventLoop<P, M> {
     this.timer = null;
     this.queue.clear();
     this.outbox.length = 0;
+    this.ready.length = 0;
     this.held.length = 0;
+    this.commits.length = 0;
     this.options.transport.setReceiver(() => {});
     this.closing = this.options.transport.close().then(() => this.resolveDone(reason));
     return this.closing;
@@ -208,7 +225,7 @@ export class HostEventLoop<P, M> {
       stepsThisTurn++;
     }
     if (this.stopping) return;
-    if (!this.committing || !this.disk.pending) this.commit();
+    this.flush();
     if (stepsThisTurn === this.stepsPerTurnMax) this.scheduleTurn();
     else this.armTimer();
   };
@@ -227,6 +244,7 @@ export class HostEventLoop<P, M> {
   private stepOnce(): void {
     const index = this.steps++;
     this.outbox.length = 0;
+    const deferredBefore = this.disk.deferredSyncs;
     let report: StepReport;
     try {
       report = this.options.host.step(this.env);
@@ -247,31 +265,32 @@ export class HostEventLoop<P, M> {
       this.fail({ kind: 'hostThrew', detail: `the step observer rejected step ${index}: ${errorText(e)}`, error: e });
       return;
     }
-    for (const o of this.outbox) this.held.push(o);
+    const wait = this.disk.deferredSyncs !== deferredBefore ? this.held : this.ready;
+    for (const o of this.outbox) wait.push(o);
     this.outbox.length = 0;
   }
 
   /**
-   * Sends the held packets once the syncs their steps asked for are done: at once when no step
-   * since the last commit started asked for one, else after a sync of everything written so far,
-   * started now (never two at once: packets whose steps asked for a sync while one is in flight
-   * wait for the next, started when it finishes). On a failed sync none is sent and the host is
-   * stopped.
+   * The end of a turn: sends the packets of steps that asked for no sync, and starts a commit of
+   * everything written so far for the held ones, unless `commitsInFlightMax` are in flight (the
+   * next to finish starts it). Held packets leave when their commit and every earlier one are done
+   * (at once when no sync is owed: a replacing write's sync made everything durable). On a failed
+   * commit none is sent and the host is stopped.
    */
-  private commit(): void {
+  private flush(): void {
+    if (this.ready.length > 0) this.release(this.ready);
     if (!this.disk.pending) {
-      if (this.held.length > 0) this.release(this.held);
+      if (this.held.length > 0 && this.commits.length === 0) this.release(this.held);
       return;
     }
-    const batch = this.held;
+    if (this.commits.length >= commitsInFlightMax) return;
+    const commit = { sends: this.held, done: false };
     this.held = [];
-    this.committing = true;
+    this.commits.push(commit);
     void this.disk.commitAsync().then((synced) => {
-      this.committing = false;
       if (this.stopping) return;
       if (!synced.ok) {
-        const dropped = batch.length + this.held.length;
-        this.held.length = 0;
+        const dropped = this.commits.reduce((n, c) => n + c.sends.length, this.held.length);
         this.fail({
           kind: 'diskFailed',
           detail: `disk-error ${synced.error.kind}: ${synced.error.detail}; ${dropped} packet(s) were not sent, ` +
@@ -279,18 +298,19 @@ export class HostEventLoop<P, M> {
         });
         return;
       }
-      this.release(batch);
-      this.commit();
+      commit.done = true;
+      while (this.commits[0]?.done === true) this.release((this.commits.shift() as { sends: Send<M>[] }).sends);
+      this.flush();
     });
   }
 
   /** Sends `outbox` and empties it; a message sent to several hosts in a row (a broadcast) is encoded once. */
-  private release(outbox: { dst: HostId; msg: M }[]): void {
+  private release(outbox: Send<M>[]): void {
     const transport = this.options.transport;
     // Runs of the same message, found by index: this is per step, so nothing is allocated for a lone send.
     let i = 0;
     while (i < outbox.length) {
-      const first = outbox[i] as { dst: HostId; msg: M };
+      const first = outbox[i] as Send<M>;
       let end = i + 1;
       while (end < outbox.length && outbox[end]?.msg === first.msg) end++;
       if (end === i + 1) transport.send(first.dst, first.msg);

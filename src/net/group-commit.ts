@@ -6,15 +6,16 @@ import { ok } from '../core/result.js';
  * Group commit: one sync for all the appends of a turn of the event loop, instead of one per step.
  *
  * A host syncs so that nothing it sends depends on a write a crash could lose, in the step that
- * sends it. The event loop holds every packet a turn's steps send until the end of the turn; so a
- * `sync` after appends only can wait for the loop's `commitAsync` (it returns ok at once, and
- * marks the turn as needing one), and a turn of many votes costs one fsync. A turn whose steps
- * asked for no sync sends its packets at once, even while a commit is in flight: they depend on
- * no write (an append no step synced, like an executed slot, is made durable by the next commit).
- * A `sync` after a replacing `write` (a checkpoint, a whole record) is done at once, as before:
- * the writer may rely on it right away (a log's next generation is written over the blob of the
- * one before, `DurableLog`). If a commit fails, the event loop sends none of the packets waiting
- * for it and stops the host: its memory is then ahead of its disk.
+ * sends it: a step whose sends announce a write (a vote in a 2b) asks for a sync, even when it
+ * wrote nothing new itself. The event loop holds every packet a turn's steps send until the end
+ * of the turn; so a `sync` after appends only can wait for the loop's `commitAsync` (it returns ok
+ * at once, and counts a deferred sync), and a turn of many votes costs one fsync. The sends of a
+ * step that asked for no sync leave at the end of the turn, even while commits are in flight:
+ * they depend on no write (an append no step synced, like an executed slot, is made durable by
+ * the next commit). A `sync` after a replacing `write` (a checkpoint, a whole record) is done at
+ * once, as before: the writer may rely on it right away (a log's next generation is written over
+ * the blob of the one before, `DurableLog`). If a commit fails, the event loop sends none of the
+ * packets waiting for it and stops the host: its memory is then ahead of its disk.
  */
 export class GroupCommitStore implements DurableStore {
   /** A sync was asked for after appends, since the last commit started. */
@@ -23,6 +24,11 @@ export class GroupCommitStore implements DurableStore {
   private written = false;
   /** Syncs that reached the disk, for tests and statistics. */
   syncs = 0;
+  /**
+   * Syncs asked for and deferred to the loop's commit, counted: the event loop compares it before
+   * and after a step to tell whether the step's sends must wait for a commit.
+   */
+  deferredSyncs = 0;
 
   constructor(private readonly disk: DurableStore) {}
 
@@ -53,6 +59,7 @@ export class GroupCommitStore implements DurableStore {
   sync(): Result<void, DiskError> {
     if (this.written) return this.commit();
     this.syncWanted = true;
+    this.deferredSyncs++;
     return ok(undefined);
   }
 
@@ -69,7 +76,8 @@ export class GroupCommitStore implements DurableStore {
   /**
    * Makes every write so far durable, waiting off the thread where the disk can (`syncAsync`):
    * the event loop's commit before it releases the packets that wait. Syncs asked for while it is
-   * in flight are left for the next one.
+   * in flight are left for the next one, which may start before it finishes: each covers what was
+   * written before it started.
    */
   async commitAsync(): Promise<Result<void, DiskError>> {
     if (this.disk.syncAsync === undefined) return this.commit();
