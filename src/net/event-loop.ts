@@ -299,7 +299,10 @@ export class HostEventLoop<P, M> {
         return;
       }
       commit.done = true;
-      while (this.commits[0]?.done === true) this.release((this.commits.shift() as { sends: Send<M>[] }).sends);
+      for (let oldest = this.commits[0]; oldest?.done === true; oldest = this.commits[0]) {
+        this.commits.shift();
+        this.release(oldest.sends);
+      }
       this.flush();
     });
   }
