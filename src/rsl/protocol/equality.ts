@@ -10,7 +10,6 @@ import type { Held1b, ProposerState } from './proposer.js';
 import type { ReplicaState } from './replica.js';
 import type { RequestList } from './request-list.js';
 import { SharedRequestList } from './request-list.js';
-import { SharedMap } from './shared-map.js';
 import type { Ballot, LearnerTuple, Proposal, Reply, ReplyCache, Request, RequestBatch, ServiceSnapshot, Vote } from './types.js';
 import { plainEqual } from './types.js';
 
@@ -44,16 +43,12 @@ function byFields<T extends object>(fields: FieldEquality<T>): (a: T, b: T) => b
 }
 
 /**
- * Equality of maps whose values are compared by `value`, by reference first; two `SharedMap`s of
- * one base by the entries set since.
+ * Equality of maps whose values are compared by `value`, by reference first (a `SharedMap` the
+ * protocol derived with the implementation's changes is the implementation's view itself).
  */
 function byEntries<K, V>(value: (a: V, b: V) => boolean): (a: ReadonlyMap<K, V>, b: ReadonlyMap<K, V>) => boolean {
   return (a, b) => {
     if (a === b) return true;
-    if (a instanceof SharedMap && b instanceof SharedMap) {
-      const shared = (a as SharedMap<K, V>).sameAs(b as SharedMap<K, V>, value);
-      if (shared !== null) return shared;
-    }
     if (a.size !== b.size) return false;
     for (const [k, v] of a) {
       const w = b.get(k);
@@ -117,9 +112,8 @@ const sameHeld1b = byFields<Held1b>({ logTruncationPoint: same, votes: sameVotes
 const sameReply = byFields<Reply>({ client: same, seqno: same, reply: sameBytes });
 
 /**
- * Whether two reply caches are equal (`equalReplyCache`), by reference first: a step replaces
- * only the entries of the clients it answered, and two `SharedMap`s of one base are compared by
- * the entries set since.
+ * Whether two reply caches are equal (`equalReplyCache`), by reference first: the protocol's cache
+ * after a batch the implementation executed alike is the implementation's view (`SharedMap`).
  */
 export const sameReplyCache: (a: ReplyCache, b: ReplyCache) => boolean = byEntries<HostId, Reply>(sameReply);
 

@@ -4,11 +4,11 @@ import type { HostId } from '../../framework/types.js';
 import { counterApp } from '../testing.js';
 import { sameReplyCache } from './equality.js';
 import { executeOnSnapshot } from './executor.js';
-import { overlayEntriesMax, SharedMap, TrackedMap, withEntries } from './shared-map.js';
+import { SharedMap, TrackedMap, withEntries } from './shared-map.js';
 import type { Reply, ReplyCache, RequestBatch } from './types.js';
 import { defaultRslParams, equalReply, equalReplyCache } from './types.js';
 
-// Enough clients that overlays pass overlayEntriesMax and are folded into new bases.
+// Enough clients that views fall many revisions behind the map they view.
 const clients = Array.from({ length: 150 }, (_, i) => `c${i}`);
 const replyArb: fc.Arbitrary<Reply> = fc.tuple(fc.constantFrom(...clients), fc.nat(5), fc.uint8Array({ maxLength: 2 }))
   .map(([client, seqno, reply]) => ({ client, seqno, reply }));
@@ -56,20 +56,6 @@ describe('SharedMap (reply caches)', () => {
     }), { seed: 21, numRuns: 100 });
   });
 
-  it('folds the overlay into a new base once it passes overlayEntriesMax', () => {
-    const start = SharedMap.of(new Map<HostId, Reply>());
-    let cache = start;
-    let n = 0;
-    // Caches of one base compare by their overlays (sameAs is not null) until the fold.
-    while (cache.sameAs(start, equalReply) !== null) {
-      cache = cache.with(new Map([[`c${n}`, { client: `c${n}`, seqno: 1, reply: new Uint8Array(0) }]]));
-      n++;
-    }
-    expect(n).toBe(overlayEntriesMax(n) + 1);
-    expect(cache.size).toBe(n);
-    expect([...cache.keys()].sort()).toEqual(Array.from({ length: n }, (_, i) => `c${i}`).sort());
-  });
-
   it('lets the protocol execute on it as on a Map, and leaves plain Maps plain', () => {
     const batchArb: fc.Arbitrary<RequestBatch> = fc.array(
       fc.tuple(fc.constantFrom(...clients), fc.nat(6)).map(([client, seqno]) => ({ client, seqno, payload: Uint8Array.of(1) })), { maxLength: 10 },
@@ -109,8 +95,13 @@ describe('SharedMap (reply caches)', () => {
         else if (op.kind === 'clear') tracked.clear();
         else views.push([tracked.shared(), new Map(tracked)]);
       }
-      // Later changes leave earlier views as they were.
+      // Later changes leave earlier views as they were: read key by key first (walking the
+      // revisions since, or copying the entries of a view far behind), then iterated.
       for (const [view, contents] of views) {
+        for (const c of clients.slice(0, 20)) {
+          expect(view.get(c)).toBe(contents.get(c));
+          expect(view.has(c)).toBe(contents.has(c));
+        }
         expect(view.size).toBe(contents.size);
         expect(new Map(view)).toEqual(contents);
         expect(sameReplyCache(view, contents)).toBe(true);
@@ -118,49 +109,69 @@ describe('SharedMap (reply caches)', () => {
     }), { seed: 23, numRuns: 200 });
   });
 
-  it('hands a second derivation with the same changes the map the first made, and computes any other', () => {
+  it('gives a derivation with the changes the implementation made its next view, and computes any other', () => {
     const seqnos = (entries: [HostId, number][]): Map<HostId, number> => new Map(entries);
     fc.assert(fc.property(fc.array(fc.array(fc.tuple(fc.constantFrom(...clients.slice(0, 8)), fc.nat(3)), { minLength: 1, maxLength: 3 }), { maxLength: 30 }), (rounds) => {
-      let map = SharedMap.of(new Map<HostId, number>());
+      const tracked = new TrackedMap<HostId, number>();
       const plain = new Map<HostId, number>();
-      for (const [k, round] of rounds.entries()) {
+      for (const round of rounds) {
+        const before = tracked.shared();
+        const contentsBefore = new Map(plain);
         const changes = seqnos(round);
-        const first = map.with(changes);
-        // As the monitor does: the protocol derives from the same map with its own copy of the changes.
-        const second = map.with(seqnos(round));
-        expect(second).toBe(first);
-        // Taken once; a third derivation is computed again, and still holds the same entries.
-        const third = map.with(changes);
-        expect(third).not.toBe(first);
-        expect(new Map(third)).toEqual(new Map(first));
-        // Different changes (another value for one key) are never handed the memorized map.
-        const [key, value] = round[0] ?? ['c0', 0];
-        const other = map.with(new Map([...changes, [key, value + 1]]));
+        for (const [c, v] of changes) tracked.set(c, v);
+        const after = tracked.shared();
+        // As the monitor does: the protocol derives from the state before with its own copy of the changes.
+        expect(before.with(seqnos(round))).toBe(after);
+        expect(before.with(changes)).toBe(after);
+        // Another value for one key, or one key more: computed, holding what was asked for.
+        const [key, value] = [...changes][0] ?? ['c0', 0];
+        const other = before.with(new Map([...changes, [key, value + 1]]));
+        expect(other).not.toBe(after);
         expect(other.get(key)).toBe(value + 1);
+        const extra = before.with(new Map([...changes, ['x', 9]]));
+        expect(extra).not.toBe(after);
+        expect(new Map(extra)).toEqual(new Map([...contentsBefore, ...changes, ['x', 9]]));
         for (const [c, v] of changes) plain.set(c, v);
-        map = k % 2 === 0 ? first : third;
-        expect(new Map(map)).toEqual(plain);
+        // The state before still holds what it held.
+        expect(new Map(before)).toEqual(contentsBefore);
+        expect(new Map(after)).toEqual(plain);
       }
     }), { seed: 24, numRuns: 200 });
   });
 
-  it('hands the memorized map to changes equal by the given value equality, and to no others', () => {
+  it('derives in place along the newest view of a map made by of(), and copies from any older one', () => {
+    const start = SharedMap.of(new Map<HostId, number>([['a', 1]]));
+    const b = start.with(new Map([['b', 2]]));
+    const c = b.with(new Map([['c', 3]]));
+    // A branch from an older view: computed from a copy, leaving the newer views as they were.
+    const branch = b.with(new Map([['c', 4]]));
+    expect(new Map(branch)).toEqual(new Map([['a', 1], ['b', 2], ['c', 4]]));
+    expect(new Map(c)).toEqual(new Map([['a', 1], ['b', 2], ['c', 3]]));
+    expect(new Map(b)).toEqual(new Map([['a', 1], ['b', 2]]));
+    expect(new Map(start)).toEqual(new Map([['a', 1]]));
+    // The same changes again from b are c itself.
+    expect(b.with(new Map([['c', 3]]))).toBe(c);
+    expect(() => (c as Map<HostId, number>).set('d', 1)).toThrow(/immutable/);
+    expect(() => (c as Map<HostId, number>).delete('a')).toThrow(/immutable/);
+  });
+
+  it('recognizes the implementation\'s next view by the given value equality, and nothing else', () => {
     fc.assert(fc.property(fc.array(replyArb, { minLength: 1, maxLength: 40 }), fc.nat(39), (round, which) => {
-      const start = SharedMap.of(new Map<HostId, Reply>());
+      const tracked = new TrackedMap<HostId, Reply>();
+      const before = tracked.shared();
       const changes = changesOf(round);
-      const first = start.with(changes);
+      for (const [c, r] of changes) tracked.set(c, r);
+      const after = tracked.shared();
       // The protocol's replies: equal to the implementation's, other objects and other byte arrays.
       const copies = new Map([...changes].map(([c, r]) => [c, { ...r, reply: r.reply.slice() }]));
-      expect(start.with(copies)).not.toBe(first);
-      const again = start.with(changes);
-      expect(start.with(copies, equalReply)).toBe(again);
+      expect(before.with(copies)).not.toBe(after);
+      expect(before.with(copies, equalReply)).toBe(after);
       // One reply with other bytes: computed anew, holding the bytes asked for.
-      start.with(changes);
       const [client, reply] = [...copies][which % copies.size] ?? ['c0', { client: 'c0', seqno: 0, reply: new Uint8Array(0) }];
       const changed = new Map(copies).set(client, { ...reply, reply: Uint8Array.from([...reply.reply, 1]) });
-      const other = start.with(changed, equalReply);
+      const other = before.with(changed, equalReply);
       expect(other.get(client)?.reply.length).toBe(reply.reply.length + 1);
-      expect(sameReplyCache(other, first)).toBe(false);
+      expect(sameReplyCache(other, after)).toBe(false);
     }), { seed: 25, numRuns: 200 });
   });
 });
