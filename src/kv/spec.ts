@@ -1,0 +1,160 @@
+import { sameBytes } from '../core/bytes.js';
+import type { SpecMachine } from '../framework/spec.js';
+
+/**
+ * IronKV's specification, as IronFleet's sharded hash table: the service behaves as one hash
+ * table. A get answers the key's current value, or absent; a set writes it; a delete removes it.
+ * A step is one write (a set or a delete of one key); reads change nothing. What users rely on is
+ * the correspondence (`answerCorresponds`): every answer a client receives is the table's answer
+ * at some point between its request and its reply, so client histories are linearizable against
+ * a map (`ironfleet lin --model kv`).
+ *
+ * Keys are byte strings, ordered lexicographically byte by byte (a prefix first). In maps a key is
+ * held as a `KvKey`, a string with one character per byte (code points 0-255), whose JavaScript
+ * order is that byte order. Beyond IronFleet (64-bit keys, values under 1 KiB): keys up to
+ * `kvKeyBytesMax` bytes and values up to `kvValueBytesMax`.
+ */
+
+/** The longest key, in bytes. */
+export const kvKeyBytesMax = 4 * 1024;
+
+/** The longest value, in bytes. */
+export const kvValueBytesMax = 1024 * 1024;
+
+/** A key as a string of one character per byte (code points 0-255); see the module comment. */
+export type KvKey = string;
+
+/** The key of `bytes`. */
+export function kvKeyOf(bytes: Uint8Array): KvKey {
+  let s = '';
+  // Chunks keep the argument list of fromCharCode short for long keys.
+  for (let i = 0; i < bytes.length; i += 1024) s += String.fromCharCode(...bytes.subarray(i, i + 1024));
+  return s;
+}
+
+/** The bytes of `key`. */
+export function kvKeyBytes(key: KvKey): Uint8Array {
+  const out = new Uint8Array(key.length);
+  for (let i = 0; i < key.length; i++) out[i] = key.charCodeAt(i);
+  return out;
+}
+
+/** Whether `key` is a well-formed key: every character a byte, and at most `kvKeyBytesMax` of them. */
+export function isKvKey(key: string): boolean {
+  if (key.length > kvKeyBytesMax) return false;
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) > 0xff) return false;
+  return true;
+}
+
+/** An operation of a client. */
+export type KvOp =
+  | { readonly type: 'get'; readonly key: KvKey }
+  | { readonly type: 'set'; readonly key: KvKey; readonly value: Uint8Array }
+  | { readonly type: 'delete'; readonly key: KvKey };
+
+/** The table's answer: a get's value (null: absent), or that a set or delete took effect. */
+export type KvAnswer =
+  | { readonly type: 'value'; readonly value: Uint8Array | null }
+  | { readonly type: 'done' };
+
+/** The service state: the table. A key absent from the map has no value. */
+export interface KvSpecState {
+  readonly table: ReadonlyMap<KvKey, Uint8Array>;
+}
+
+/** The empty table, where every host's service starts. */
+export function kvSpecInit(): KvSpecState {
+  return { table: new Map() };
+}
+
+/** The state after `op` and the table's answer to it. A get leaves the state as it was (the same object). */
+export function kvSpecApply(s: KvSpecState, op: KvOp): { readonly state: KvSpecState; readonly answer: KvAnswer } {
+  switch (op.type) {
+    case 'get':
+      return { state: s, answer: { type: 'value', value: s.table.get(op.key) ?? null } };
+    case 'set': {
+      const table = new Map(s.table);
+      table.set(op.key, op.value);
+      return { state: { table }, answer: { type: 'done' } };
+    }
+    case 'delete': {
+      if (!s.table.has(op.key)) return { state: s, answer: { type: 'done' } };
+      const table = new Map(s.table);
+      table.delete(op.key);
+      return { state: { table }, answer: { type: 'done' } };
+    }
+  }
+}
+
+/** Whether two tables hold the same keys with the same value bytes. */
+export function sameTable(a: ReadonlyMap<KvKey, Uint8Array>, b: ReadonlyMap<KvKey, Uint8Array>): boolean {
+  if (a === b) return true;
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (w === undefined || !sameBytes(v, w)) return false;
+  }
+  return true;
+}
+
+/**
+ * The keys on which two tables differ (set in one and not the other, or to other bytes), at most
+ * `max` of them: a step is allowed when there is at most one.
+ */
+function differingKeys(a: ReadonlyMap<KvKey, Uint8Array>, b: ReadonlyMap<KvKey, Uint8Array>, max: number): KvKey[] {
+  const out: KvKey[] = [];
+  for (const [k, v] of a) {
+    const w = b.get(k);
+    if (w === undefined || !sameBytes(v, w)) {
+      out.push(k);
+      if (out.length > max) return out;
+    }
+  }
+  for (const k of b.keys()) {
+    if (!a.has(k)) {
+      out.push(k);
+      if (out.length > max) return out;
+    }
+  }
+  return out;
+}
+
+/** The IronKV spec machine: a step writes one key (a set, or a delete of a present key). */
+export const kvSpec: SpecMachine<KvSpecState> = {
+  name: 'IronKV',
+  init: (s) => s.table.size === 0,
+  next: (s, t) => differingKeys(s.table, t.table, 1).length === 1,
+  equal: (a, b) => sameTable(a.table, b.table),
+  show: (s) => {
+    const keys = [...s.table.keys()].sort();
+    const shown = keys.slice(0, 8).map((k) => `${showKey(k)}=${s.table.get(k)?.length ?? 0}B`);
+    return `table of ${keys.length} key(s)${keys.length > 0 ? `: ${shown.join(', ')}${keys.length > 8 ? ', ...' : ''}` : ''}`;
+  },
+};
+
+/**
+ * The spec's correspondence for one answer a host sends: a get's answer must be the key's value
+ * in the table now (so at the moment the owner answered it, which is between the request and the
+ * reply); a set or delete is answered `done`, and only after its write is in the table.
+ */
+export function answerCorresponds(s: KvSpecState, op: KvOp, answer: KvAnswer): boolean {
+  switch (op.type) {
+    case 'get': {
+      if (answer.type !== 'value') return false;
+      const now = s.table.get(op.key);
+      return answer.value === null ? now === undefined : now !== undefined && sameBytes(now, answer.value);
+    }
+    case 'set': {
+      const now = s.table.get(op.key);
+      return answer.type === 'done' && now !== undefined && sameBytes(now, op.value);
+    }
+    case 'delete':
+      return answer.type === 'done' && !s.table.has(op.key);
+  }
+}
+
+/** A key for traces: printable ASCII as it is, anything else in hex. */
+export function showKey(key: KvKey): string {
+  if (/^[\x21-\x7e]*$/.test(key)) return JSON.stringify(key);
+  return `0x${[...key].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('')}`;
+}
