@@ -97,33 +97,22 @@ export function sameTable(a: ReadonlyMap<KvKey, Uint8Array>, b: ReadonlyMap<KvKe
   return true;
 }
 
-/**
- * The keys on which two tables differ (set in one and not the other, or to other bytes), at most
- * `max` of them: a step is allowed when there is at most one.
- */
-function differingKeys(a: ReadonlyMap<KvKey, Uint8Array>, b: ReadonlyMap<KvKey, Uint8Array>, max: number): KvKey[] {
-  const out: KvKey[] = [];
+/** On how many keys two tables differ (set in one only, or to other bytes), counting no further than `max` + 1. */
+function differingKeyCount(a: ReadonlyMap<KvKey, Uint8Array>, b: ReadonlyMap<KvKey, Uint8Array>, max: number): number {
+  let n = 0;
   for (const [k, v] of a) {
     const w = b.get(k);
-    if (w === undefined || !sameBytes(v, w)) {
-      out.push(k);
-      if (out.length > max) return out;
-    }
+    if ((w === undefined || !sameBytes(v, w)) && ++n > max) return n;
   }
-  for (const k of b.keys()) {
-    if (!a.has(k)) {
-      out.push(k);
-      if (out.length > max) return out;
-    }
-  }
-  return out;
+  for (const k of b.keys()) if (!a.has(k) && ++n > max) return n;
+  return n;
 }
 
 /** The IronKV spec machine: a step writes one key (a set, or a delete of a present key). */
 export const kvSpec: SpecMachine<KvSpecState> = {
   name: 'IronKV',
   init: (s) => s.table.size === 0,
-  next: (s, t) => differingKeys(s.table, t.table, 1).length === 1,
+  next: (s, t) => differingKeyCount(s.table, t.table, 1) === 1,
   equal: (a, b) => sameTable(a.table, b.table),
   show: (s) => {
     const keys = [...s.table.keys()].sort();

@@ -84,8 +84,7 @@ export function receiveAck<M>(s: DeliveryState<M>, dst: HostId, seqno: number): 
 /** Every unacknowledged message of `s`, as the packets that resend it, destinations in sorted order. */
 export function resendAll<M>(s: DeliveryState<M>): { readonly dst: HostId; readonly packet: DeliveryPacket<M> }[] {
   const out: { dst: HostId; packet: DeliveryPacket<M> }[] = [];
-  for (const dst of [...s.send.keys()].sort()) {
-    const c = channelTo(s, dst);
+  for (const [dst, c] of [...s.send].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     c.unacked.forEach((msg, i) => out.push({ dst, packet: { type: 'data', seqno: c.numAcked + i + 1, msg } }));
   }
   return out;

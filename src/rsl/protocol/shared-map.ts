@@ -25,6 +25,9 @@
 /** What a revision records for a key that was absent before it. */
 const absent: unique symbol = Symbol('absent');
 
+/** What a view's revisions say of a key no revision since the view changed. */
+const unchanged: unique symbol = Symbol('unchanged');
+
 /**
  * One revision of a tracked map: the changes from one view to the next, as the value each changed
  * key had before them. Open (`next` null) while it is the map's current one.
@@ -109,31 +112,38 @@ export class SharedMap<K, V> extends Map<K, V> {
       for (const [k, v] of changes) source.set(k, v);
       return source.shared();
     }
-    const copy = new TrackedMap<K, V>(true);
-    for (const [k, v] of this.entries()) copy.set(k, v);
-    for (const [k, v] of changes) copy.set(k, v);
-    return copy.shared();
+    // A copy is the newest view of a map only views own: the changes are then set in place.
+    return SharedMap.of(this).with(changes, sameValue);
   }
 
   override get(k: K): V | undefined {
     if (this.#copied) return super.get(k);
-    let walked = 0;
-    for (let r = this.#revision; r !== null; r = r.next) {
-      if (++walked > revisionsWalkMax) return this.copy(true) && super.get(k);
-      const before = r.before.get(k);
-      if (before !== undefined || r.before.has(k)) return before === absent ? undefined : before;
-    }
-    return this.#source.get(k);
+    const v = this.recorded(k);
+    return v === unchanged ? this.#source.get(k) : v === absent ? undefined : v;
   }
 
   override has(k: K): boolean {
     if (this.#copied) return super.has(k);
+    const v = this.recorded(k);
+    return v === unchanged ? this.#source.has(k) : v !== absent;
+  }
+
+  /**
+   * What `k` held at this view if a revision since changed it (its value, or `absent`), else
+   * `unchanged`: the live map holds it as it was. A view more than `revisionsWalkMax` revisions
+   * behind copies its entries first and answers from them.
+   */
+  private recorded(k: K): V | typeof absent | typeof unchanged {
     let walked = 0;
     for (let r = this.#revision; r !== null; r = r.next) {
-      if (++walked > revisionsWalkMax) return this.copy(true) && super.has(k);
-      if (r.before.has(k)) return r.before.get(k) !== absent;
+      if (++walked > revisionsWalkMax) {
+        this.copy(true);
+        return super.has(k) ? super.get(k) as V : absent;
+      }
+      const before = r.before.get(k);
+      if (before !== undefined || r.before.has(k)) return before as V | typeof absent;
     }
-    return this.#source.has(k);
+    return unchanged;
   }
 
   override forEach(callback: (value: V, key: K, map: Map<K, V>) => void): void {
@@ -176,7 +186,7 @@ export class SharedMap<K, V> extends Map<K, V> {
    * live map with every later revision undone, newest first. With `detach`, the view then drops its revisions (it no longer keeps
    * them alive, and no longer recognizes the implementation's next view in `with`).
    */
-  private copy(detach: boolean): true {
+  private copy(detach: boolean): void {
     if (!this.#copied) {
       const all = new Map<K, V>(this.#source);
       const revisions: Revision<K, V>[] = [];
@@ -191,7 +201,6 @@ export class SharedMap<K, V> extends Map<K, V> {
       this.#copied = true;
     }
     if (detach) this.#revision = null;
-    return true;
   }
 }
 
@@ -236,7 +245,10 @@ export class TrackedMap<K, V> extends Map<K, V> {
 
   override set(k: K, v: V): this {
     const r = this.#current;
-    if (r !== null && !r.before.has(k)) r.before.set(k, super.has(k) ? super.get(k) as V : absent);
+    if (r !== null && !r.before.has(k)) {
+      const old = super.get(k);
+      r.before.set(k, old !== undefined || super.has(k) ? old as V : absent);
+    }
     return super.set(k, v);
   }
 
