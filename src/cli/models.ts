@@ -8,6 +8,8 @@ import { lockBugs, lockModel, lockOutsiderPacketsMax } from '../lock/model.js';
 import type { RslBug } from '../rsl/testing.js';
 import { rslBugs, rslRestartBugs } from '../rsl/testing.js';
 import { rslClientsMax, rslModel } from '../rsl/model.js';
+import type { KvBug } from '../kv/testing.js';
+import { kvBugs, kvModel, kvModelMax } from '../kv/model.js';
 import type { RingBug } from '../check/models/ring.js';
 import { ringBugs, ringModel } from '../check/models/ring.js';
 import type { TwoPhaseBug } from '../check/models/twophase.js';
@@ -37,6 +39,11 @@ function pickBug<B extends string>(bugs: Readonly<Record<B, string>>, name: stri
 
 function bugHelp(bugs: Readonly<Record<string, string>>): string {
   return `inject a known bug: ${Object.entries(bugs).map(([k, v]) => `${k} (${v})`).join('; ')}`;
+}
+
+/** `{ [name]: value }` when the value was given, to spread into a model's options. */
+function optionalNumber<K extends string>(name: K, value: number | undefined): { readonly [k in K]?: number } {
+  return (value !== undefined ? { [name]: value } : {}) as { readonly [k in K]?: number };
 }
 
 /** The most heartbeats per replica `check rsl` takes. */
@@ -167,6 +174,53 @@ export const models: Readonly<Record<string, ModelEntry>> = {
         lose,
         liveness,
         crashes,
+        ...bug.value,
+      })));
+    },
+  },
+  kv: {
+    summary: 'IronKV: the real sharded hash-table protocol with live moves (ownership invariants, refinement to the service spec, liveness)',
+    flags: {
+      hosts: { type: 'number', value: 'N', help: 'number of hosts (default 2)', integer: true, min: 1, max: kvModelMax.hosts },
+      keys: { type: 'number', value: 'N', help: 'keys the clients use, a, b, c (default 2)', integer: true, min: 1, max: kvModelMax.keys },
+      clients: { type: 'number', value: 'N', help: 'clients c0.. (default 1)', integer: true, min: 0, max: kvModelMax.clients },
+      requests: {
+        type: 'number', value: 'N', integer: true, min: 0, max: kvModelMax.requests,
+        help: 'table operations per client: a set, a get, a delete in turn (default 3; 2 on lossy links)',
+      },
+      moves: {
+        type: 'number', value: 'N', integer: true, min: 0, max: kvModelMax.moves,
+        help: "moves the mover m0 asks for: every key but the last to the next host in turn (default 2; 1 on lossy links)",
+      },
+      'chunk-keys': { type: 'number', value: 'N', help: 'keys per delegate message (default 1)', integer: true, min: 1, max: 64 },
+      'outsider-packets': {
+        type: 'number', value: 'N', integer: true, min: 0, max: 32,
+        help: 'packets clients and the mover may have in the network (default: every operation once plus one redirect; on lossy links 1 in flight)',
+      },
+      network: {
+        type: 'string', value: 'KIND',
+        help: 'ironfleet (default: every packet ever sent stays deliverable; refinement to the service spec) or lossy ' +
+          '(packets in flight, consumed on receipt, lost at any time; receiving strongly fair, resending weakly fair; refinement to the table spec)',
+      },
+      'no-liveness': { type: 'boolean', help: 'skip liveness (every delegate message delivered and acknowledged, every request answered)' },
+      bug: { type: 'string', value: 'NAME', help: bugHelp(kvBugs) },
+    },
+    build: (args) => {
+      const bug = pickBug<KvBug>(kvBugs, args.strings.get('bug'));
+      if (!bug.ok) return bug;
+      const network = args.strings.get('network') ?? 'ironfleet';
+      if (network !== 'ironfleet' && network !== 'lossy') return err(`unknown network '${network}' (known: ironfleet, lossy)`);
+      const packets = args.numbers.get('outsider-packets');
+      return ok(someModel(kvModel({
+        hosts: args.numbers.get('hosts') ?? 2,
+        keys: args.numbers.get('keys') ?? 2,
+        clients: args.numbers.get('clients') ?? 1,
+        ...optionalNumber('requests', args.numbers.get('requests')),
+        ...optionalNumber('moves', args.numbers.get('moves')),
+        chunkKeys: args.numbers.get('chunk-keys') ?? 1,
+        ...(packets !== undefined ? { outsiderPackets: packets } : {}),
+        network,
+        liveness: !args.booleans.has('no-liveness'),
         ...bug.value,
       })));
     },

@@ -5,6 +5,7 @@ import type { Model } from '../check/model.js';
 import { check } from '../check/check.js';
 import type { CheckOptions } from '../check/check.js';
 import { twoPhaseModel } from '../check/models/twophase.js';
+import { kvModel } from '../kv/model.js';
 import { lockModel } from '../lock/model.js';
 import { rslModel } from '../rsl/model.js';
 import { runCampaign, seedRange } from '../sim/campaign.js';
@@ -81,6 +82,10 @@ export function run(argv: readonly string[], io: CommandIo): Promise<number> {
         quick ? { symmetry: true, liveness: false, maxDepth: 24 } : {}),
       checkCampaign('rsl', rslModel({ replicas: 2, viewTestsMax: 2, clientTo: 'all', heartbeatsMax: quick ? [1, 0] : 1, opnMax: 1 })),
       checkCampaign('rsl', rslModel({ replicas: quick ? 2 : 3, heartbeatsMax: 0, network: 'lossy', lose: 'clients', liveness: true })),
+      // IronKV: moves back and forth between hosts under a client's reads and writes, and on lossy links.
+      checkCampaign('kv', kvModel({ hosts: quick ? 2 : 3, liveness: true })),
+      checkCampaign('kv', kvModel({ clients: 2, requests: 2, liveness: !quick })),
+      checkCampaign('kv', kvModel({ network: 'lossy', liveness: true })),
     ];
     for (const [name, entry] of Object.entries(simSystems)) {
       if (entry.deliberatelyBuggy === true) continue;

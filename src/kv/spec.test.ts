@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { KvOp, KvSpecState } from './spec.js';
-import { answerCorresponds, isKvKey, kvKeyBytes, kvKeyBytesMax, kvKeyOf, kvSpec, kvSpecApply, kvSpecInit, showKey } from './spec.js';
+import type { KvOp, KvServiceState, KvSpecState } from './spec.js';
+import { answerCorresponds, isKvKey, kvKeyBytes, kvKeyBytesMax, kvKeyOf, kvServiceSpec, kvSpec, kvSpecApply, kvSpecInit, showKey } from './spec.js';
 
 const keyArb = fc.constantFrom('a', 'b', 'c');
 const opArb: fc.Arbitrary<KvOp> = fc.oneof(
@@ -61,5 +61,26 @@ describe('IronKV spec', () => {
     expect(isKvKey('a'.repeat(kvKeyBytesMax + 1))).toBe(false);
     expect(showKey('user:1')).toBe('"user:1"');
     expect(showKey('\x00\xff')).toBe('0x00ff');
+  });
+});
+
+describe('IronKV service spec', () => {
+  const v1 = Uint8Array.of(1);
+  const setA: KvOp = { type: 'set', key: 'a', value: v1 };
+  const empty: KvServiceState = { table: new Map(), waiting: new Map(), answered: new Map() };
+  const asked: KvServiceState = { ...empty, waiting: new Map([['c0#1', setA]]) };
+  const written: KvServiceState = { ...asked, table: new Map([['a', v1]]) };
+  const done = new Map([['c0#1|a', { id: 'c0#1', op: setA, answer: { type: 'done' as const } }]]);
+
+  it('takes a write a waiting request asks for, and its answer once written', () => {
+    expect(kvServiceSpec.init(empty)).toBe(true);
+    expect(kvServiceSpec.next(asked, written)).toBe(true);
+    expect(kvServiceSpec.next(written, { ...written, waiting: new Map(), answered: done })).toBe(true);
+  });
+
+  it('refuses a write nobody waits for, an answer before its write, and an answer to no waiting request', () => {
+    expect(kvServiceSpec.next(empty, { ...empty, table: new Map([['a', v1]]) })).toBe(false);
+    expect(kvServiceSpec.next(asked, { ...asked, waiting: new Map(), answered: done })).toBe(false);
+    expect(kvServiceSpec.next(written, { ...written, answered: new Map([['c9#1|a', { id: 'c9#1', op: setA, answer: { type: 'done' as const } }]]) })).toBe(false);
   });
 });

@@ -147,3 +147,50 @@ export function showKey(key: KvKey): string {
   if (/^[\x21-\x7e]*$/.test(key)) return JSON.stringify(key);
   return `0x${[...key].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join('')}`;
 }
+
+/**
+ * The service as its clients see it (IronFleet's ServiceState: the table with the requests and
+ * replies): the table, the operations asked for and not yet answered, and the answers given, each
+ * by its request's id. It is what the model checker refines the protocol to, so that answers and
+ * writes are checked as well as the table:
+ * - a step writes at most one key, and only as an operation still waiting for its answer asks
+ *   (so a request executed again after it was answered, by a late duplicate, is a violation);
+ * - every answer given in a step is to an operation that was waiting, and corresponds to the
+ *   table after the step (`answerCorresponds`).
+ */
+export interface KvServiceState {
+  readonly table: ReadonlyMap<KvKey, Uint8Array>;
+  readonly waiting: ReadonlyMap<string, KvOp>;
+  readonly answered: ReadonlyMap<string, { readonly id: string; readonly op: KvOp; readonly answer: KvAnswer }>;
+}
+
+/** Whether table `t` is table `s` after a write that the operation `op` asks for. */
+function writes(s: ReadonlyMap<KvKey, Uint8Array>, t: ReadonlyMap<KvKey, Uint8Array>, op: KvOp): boolean {
+  if (op.type === 'get') return false;
+  return sameTable(kvSpecApply({ table: s }, op).state.table, t);
+}
+
+/** The IronKV service spec: the table's steps, with every write asked for and every answer corresponding. */
+export const kvServiceSpec: SpecMachine<KvServiceState> = {
+  name: 'IronKV service',
+  init: (s) => s.table.size === 0 && s.answered.size === 0,
+  next: (s, t) => {
+    if (!sameTable(s.table, t.table)) {
+      if (differingKeyCount(s.table, t.table, 1) !== 1) return false;
+      if (![...s.waiting.values()].some((op) => writes(s.table, t.table, op))) return false;
+    }
+    for (const [key, a] of t.answered) {
+      if (s.answered.has(key)) continue;
+      if (!s.waiting.has(a.id) || !answerCorresponds({ table: t.table }, a.op, a.answer)) return false;
+    }
+    return true;
+  },
+  equal: (a, b) => sameTable(a.table, b.table) && sameKeys(a.waiting, b.waiting) && sameKeys(a.answered, b.answered),
+  show: (s) => `${kvSpec.show({ table: s.table })}; ${s.waiting.size} waiting, ${s.answered.size} answered`,
+};
+
+function sameKeys(a: ReadonlyMap<string, unknown>, b: ReadonlyMap<string, unknown>): boolean {
+  if (a.size !== b.size) return false;
+  for (const k of a.keys()) if (!b.has(k)) return false;
+  return true;
+}
