@@ -33,6 +33,7 @@ const entryPoints: Readonly<Record<string, string>> = {
   'ironfleet/net': 'dist/net/index.d.ts',
   'ironfleet/lock': 'dist/lock/index.d.ts',
   'ironfleet/rsl': 'dist/rsl/index.d.ts',
+  'ironfleet/kv': 'dist/kv/index.d.ts',
   'ironfleet/apps': 'dist/apps/index.d.ts',
 };
 
@@ -108,6 +109,7 @@ import { checkHistoryText, registerModel } from 'ironfleet/lin';
 import { compileCodec, record, u32, utf8 } from 'ironfleet/marshal';
 import { generateIdentity, hostIdOfPublicKey } from 'ironfleet/net';
 import { lockCodec, lockModel, lockSystem } from 'ironfleet/lock';
+import { kvModel } from 'ironfleet/kv';
 import { checkDeterministic, rslSpec, rslSpecInit, rslSystem, serviceAppSpec, type ServiceFactory, type ServiceState } from 'ironfleet/rsl';
 import { kvService, kvSet, parseKvReply } from 'ironfleet/apps';
 import mutex, { buggy } from './mutex.js';
@@ -138,6 +140,8 @@ report(mutex);
 report(buggy);
 const lock = check(lockModel({ hosts: 2, maxEpoch: 3 }));
 console.log('check lock', lock.ok && lock.value.violation === null ? 'holds' : 'fails');
+const sharded = check(kvModel({ requests: 1, moves: 1, bug: 'serve-after-delegate' }));
+console.log('check kv', sharded.ok && sharded.value.violation !== null ? sharded.value.violation.property : 'fails');
 
 const history = readFileSync('history.jsonl', 'utf8');
 console.log('lin docs', checkHistoryText(history, casRegister).kind);
@@ -265,6 +269,7 @@ describe('the ironfleet package', () => {
       expect.stringMatching(/^check mutex \d+ holds$/),
       expect.stringMatching(/^check mutex-bug \d+ violates MutualExclusion$/),
       'check lock holds',
+      'check kv EveryKeyOwnedOnce',
       'lin docs notLinearizable',
       'lin fixed linearizable',
       'lin register linearizable',
