@@ -150,9 +150,10 @@ export function showKey(key: KvKey): string {
 
 /**
  * The service as its clients see it (IronFleet's ServiceState: the table with the requests and
- * replies): the table, the operations asked for and not yet answered, and the answers given, each
- * by its request's id. It is what the model checker refines the protocol to, so that answers and
- * writes are checked as well as the table:
+ * replies): the table, the operations asked for and not yet answered (by request id), and the
+ * answers given (each with its request's id, keyed by what it says, so that two different answers
+ * to one request are two entries). It is what the model checker refines the protocol to, so that
+ * answers and writes are checked as well as the table:
  * - a step writes at most one key, and only as an operation still waiting for its answer asks
  *   (so a request executed again after it was answered, by a late duplicate, is a violation);
  * - every answer given in a step is to an operation that was waiting, and corresponds to the
