@@ -1,8 +1,9 @@
 /**
  * IronKV's public API so far, exported as `ironfleet/kv`: the spec, the host protocol (delegation
  * map, reliable delivery, messages, host actions) with its abstraction and invariants, the
- * implementation host, the wire codec and the model-checking configuration. The deliberately broken variants in
- * `./testing.js` are not part of it. The client, the server and the RESP door are still to come.
+ * implementation host, the wire codec and the model-checking configuration. The deliberately
+ * broken variants in `./testing.js` are not part of it. The client, the server and the RESP door
+ * are still to come.
  * See docs/kv.md.
  */
 export * from './spec.js';

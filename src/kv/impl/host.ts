@@ -5,7 +5,7 @@ import type { KvKey } from '../spec.js';
 import type { DelegationMap, KeyRange } from '../protocol/delegation.js';
 import { delegate, delegationInit, inRange, ownerOf, ownsRange } from '../protocol/delegation.js';
 import type { KvConfig, KvHostState, KvSession } from '../protocol/host.js';
-import { chunksOf, kvParamsProblem, opProblem } from '../protocol/host.js';
+import { chunksOf, entriesIn, kvParamsProblem, opProblem } from '../protocol/host.js';
 import type { Delegate, KvAnswerMsg, KvHostOp, KvMsg, ShardOp } from '../protocol/messages.js';
 import type { SendChannel } from '../protocol/single-delivery.js';
 
@@ -162,7 +162,7 @@ export class KvHost implements ImplHost<KvHostState, KvMsg> {
     if (owner !== this.me) return { type: 'redirect', seqno, owner };
     if (!ownsRange(this.delegation, op.range, this.me)) return { type: 'refused', seqno, why: 'the range spans hosts: move each host\'s part on its own' };
     if (op.recipient === this.me) return { type: 'refused', seqno, why: `the range is already on ${this.me}` };
-    const entries = this.entriesIn(op.range);
+    const entries = entriesIn(this.table, op.range);
     let c = this.channels.get(op.recipient);
     if (c === undefined) {
       c = { numAcked: 0, unacked: [] };
@@ -186,13 +186,6 @@ export class KvHost implements ImplHost<KvHostState, KvMsg> {
   private takeOver(d: Delegate): void {
     for (const [k, v] of d.entries) if (inRange(d.range, k)) this.table.set(k, v);
     this.delegation = delegate(this.delegation, d.range, this.me);
-  }
-
-  /** The entries of `range`, sorted by key. */
-  private entriesIn(range: KeyRange): [KvKey, Uint8Array][] {
-    const out: [KvKey, Uint8Array][] = [];
-    for (const [k, v] of this.table) if (inRange(range, k)) out.push([k, v]);
-    return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   }
 
   abstract(): KvHostState {

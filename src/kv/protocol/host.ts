@@ -7,7 +7,7 @@ import { isKvKey, kvKeyBytesMax, kvSpecApply, kvValueBytesMax, sameTable } from 
 import type { DelegationMap, KeyRange } from './delegation.js';
 import { delegate, delegationInit, inRange, isEmptyRange, ownerOf, ownsRange } from './delegation.js';
 import type { Delegate, KvAnswerMsg, KvHostOp, KvMsg, ShardOp } from './messages.js';
-import { equalKvMsg } from './messages.js';
+import { equalDelegate, equalKvMsg } from './messages.js';
 import type { DeliveryPacket, DeliveryState } from './single-delivery.js';
 import { deliveryInit, receiveAck, receiveData, resendAll, sendReliable } from './single-delivery.js';
 
@@ -126,7 +126,7 @@ export function chunksOf(params: KvParams, range: KeyRange, entries: readonly (r
 }
 
 /** The entries of `table` in `range`, sorted by key. */
-function entriesIn(table: ReadonlyMap<KvKey, Uint8Array>, range: KeyRange): [KvKey, Uint8Array][] {
+export function entriesIn(table: ReadonlyMap<KvKey, Uint8Array>, range: KeyRange): [KvKey, Uint8Array][] {
   const out: [KvKey, Uint8Array][] = [];
   for (const [k, v] of table) if (inRange(range, k)) out.push([k, v]);
   return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -323,7 +323,7 @@ export function equalKvHost(a: KvHostState, b: KvHostState): boolean {
     if (x.numAcked !== y.numAcked || x.unacked.length !== y.unacked.length) return false;
     if (!x.unacked.every((m, i) => {
       const n = y.unacked[i];
-      return n !== undefined && equalKvMsg({ type: 'data', seqno: 0, msg: m }, { type: 'data', seqno: 0, msg: n });
+      return n !== undefined && equalDelegate(m, n);
     })) return false;
   }
   return true;

@@ -71,7 +71,8 @@ function equalOp(a: KvHostOp, b: KvHostOp): boolean {
   }
 }
 
-function equalDelegate(a: Delegate, b: Delegate): boolean {
+/** Structural equality of delegate messages. */
+export function equalDelegate(a: Delegate, b: Delegate): boolean {
   return a.final === b.final && equalRange(a.range, b.range) && a.entries.length === b.entries.length &&
     a.entries.every(([k, v], i) => {
       const e = b.entries[i];

@@ -147,9 +147,9 @@ export function kvServiceAbstraction(ds: KvDistributedState): KvServiceState {
     if (p.msg.type !== 'reply' || !ds.hosts.has(p.src)) continue;
     const id = requestId(p.dst, p.msg.seqno);
     const asked = requests.get(id);
-    const op: KvOp = asked !== undefined && asked.key === p.msg.key ? asked : { type: 'get', key: p.msg.key };
-    const answer: KvAnswer = op.type === 'get' ? { type: 'value', value: p.msg.value } : { type: 'done' };
     const known = asked !== undefined && asked.key === p.msg.key;
+    const op: KvOp = known ? asked : { type: 'get', key: p.msg.key };
+    const answer: KvAnswer = op.type === 'get' ? { type: 'value', value: p.msg.value } : { type: 'done' };
     const shown = p.msg.value === null ? '-' : [...p.msg.value].join('.');
     answered.set(`${id}|${known ? '' : '?'}${p.msg.key}=${shown}`, { id: known ? id : `${id}?`, op, answer });
   }
